@@ -1,0 +1,56 @@
+"""pytest set-up for the autograder: the target option, part markers, shared fixtures."""
+from __future__ import annotations
+
+import os
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.results import part_and_check
+from autograder.rubric import Rubric
+from autograder.student import StudentProcess
+
+RUBRIC = Rubric()
+
+
+def default_target() -> Path:
+    """The student bundle keeps mytorch/ beside autograder/; the repository keeps handout/."""
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "mytorch").is_dir() else root / "handout"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--target", default=os.environ.get("MYTORCH_TARGET"),
+                     help="directory holding the mytorch/ (and hw1/) to grade "
+                          "(default: the handout, or this bundle's own mytorch/)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for part in RUBRIC.parts:
+        config.addinivalue_line("markers", f"{part.name}: Part {part.number} {part.title}")
+    config.addinivalue_line("markers", "check(name): the rubric check a test counts for")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
+    for item in items:
+        part_and_check(item, RUBRIC)          # a test outside the rubric is a grader bug
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest) -> Path:
+    return Path(request.config.getoption("--target") or default_target()).resolve()
+
+
+@pytest.fixture(scope="session")
+def student(target: Path):
+    """The process running the target's code (restarted automatically after a failure)."""
+    with StudentProcess(target, RUBRIC.function_parts()) as process:
+        yield process
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> np.random.Generator:
+    """A generator seeded by the test's id: the same inputs on every run and machine."""
+    return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))

@@ -1,0 +1,79 @@
+"""Computations written once and run on both libraries.
+
+Each function takes ``ops`` (the library: MyTorch in the student process, PyTorch in the
+grader) and tensors, and returns a dict of named tensors: ``"out"`` is the result, any other
+entry is an intermediate whose ``.grad`` must stay None. Only operators shared by both
+libraries are used (``+ - * / @ ** .T .reshape .log .exp .sum``); the rest goes through ``ops``.
+"""
+
+
+# Part 1.1 ------------------------------------------------------------------------------
+def sub(ops, a, b):
+    return {"out": a - b}
+
+
+def mul(ops, a, b):
+    return {"out": a * b}
+
+
+def div(ops, a, b):
+    return {"out": a / b}
+
+
+def sub_scalars(ops, a):
+    return {"out": (3.0 - a) - 0.5}
+
+
+def mul_scalars(ops, a):
+    return {"out": (2.0 * a) * -1.5}
+
+
+def div_scalars(ops, a):
+    return {"out": (2.0 / a) / 4.0}
+
+
+def mul_self(ops, a):
+    return {"out": a * a}
+
+
+# Part 1.2: only operations given in the handout (Add, Neg, Log, Pow, Reshape, Transpose) --
+def chain(ops, a, b):
+    c = a + b
+    d = c.log()
+    return {"out": d + (-a), "c": c, "d": d}
+
+
+def diamond(ops, a, b):
+    c = a + b
+    d = c ** 2
+    e = c.log()
+    f = d + e + c
+    return {"out": f + f.T.T, "c": c, "d": d, "e": e, "f": f}
+
+
+def reuse(ops, a, b):
+    c = a + a
+    d = c + b + a
+    e = d.reshape(-1).reshape(*d.shape)
+    return {"out": e + c, "c": c, "d": d}
+
+
+def ladder(ops, a, b):
+    x = a + b
+    for _ in range(8):
+        x = x + x.T.T            # every step doubles the number of paths to the leaves
+    return {"out": x ** 0.5}
+
+
+# Part 2 --------------------------------------------------------------------------------
+def relu(ops, a):
+    return {"out": ops.relu(a)}
+
+
+def relu_twice(ops, a, b):
+    c = ops.relu(a) + b
+    return {"out": ops.relu(c) + ops.relu(-a), "c": c}
+
+
+def cross_entropy(ops, logits, target):
+    return {"out": ops.cross_entropy(logits, target)}

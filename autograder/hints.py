@@ -1,0 +1,37 @@
+"""Known mistakes, and the hint shown when a check that usually catches them fails."""
+
+HINTS = {
+    "unbroadcast": "when an input was broadcast in forward (e.g. (4,) against (3, 4)), its "
+                   "gradient must be summed back to the input's shape: use unbroadcast().",
+    "accumulate": "a leaf reached along several paths gets the SUM of the gradients of all paths; "
+                  "add to .grad (or to the pending gradient of a node), never overwrite it.",
+    "grad_on_intermediate": "only leaves that require grad store .grad; intermediate results "
+                            "and constants keep .grad = None.",
+    "flags": "in Function.apply: the output requires grad if any input does, and is then not a "
+             "leaf and has grad_fn set to the new BackwardFunction.",
+    "next_functions": "in Function.apply, next_functions gets one entry per forward argument: "
+                      "AccumulateGrad(arg) for a leaf requiring grad, arg.grad_fn for a non-leaf, "
+                      "None for a constant or a non-tensor argument.",
+    "grad_output": "backward must multiply by grad_output (the chain rule): check with an "
+                   "upstream gradient other than ones.",
+    "div": "d(a/b)/da = 1/b and d(a/b)/db = -a/b**2; watch the sign and the square.",
+    "tensor_backward": "Tensor.backward() seeds the traversal with np.ones shaped like the tensor "
+                       "and starts at its grad_fn.",
+    "plain_grad": "a stored .grad is a plain Tensor: requires_grad=False and no grad_fn.",
+    "linear": "y = x @ W.T + b with W of shape (out, in); a transposed weight layout gives the "
+              "wrong shape or values.",
+    "relu": "the derivative of relu is 1 where the INPUT is positive, 0 elsewhere, times "
+            "grad_output.",
+    "sgd": "SGD subtracts: W <- W - lr * grad, in place on .data, without building graph nodes "
+           "and without changing .grad.",
+    "momentum": "keep one velocity per parameter: v <- momentum * v - lr * grad; W <- W + v.",
+    "batchnorm_train": "normalise with the biased batch variance (divide by m), but update "
+                       "running_var with the unbiased one (divide by m - 1); "
+                       "running = (1 - momentum) * running + momentum * batch_stat.",
+    "batchnorm_eval": "in eval mode use running_mean and running_var, and do not update them.",
+    "cross_entropy": "average over the batch (not the sum), pick the target class's "
+                     "log-probability, and return a 0-d tensor.",
+    "log_sum_exp": "subtract the row maximum before exp (log-sum-exp shift); without it large "
+                   "logits overflow to inf/nan.",
+    "sequential": "Sequential.forward feeds each layer's output into the next layer.",
+}

@@ -1,0 +1,75 @@
+"""The rubric (rubric.toml): parts, their checks and points, and part selection."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List
+
+RUBRIC_FILE = Path(__file__).with_name("rubric.toml")
+
+
+@dataclass(frozen=True)
+class Part:
+    number: str
+    name: str
+    title: str
+    checks: Dict[str, float]
+    functions: List[str] = field(default_factory=list)
+
+    @property
+    def points(self) -> float:
+        return sum(self.checks.values())
+
+    @property
+    def label(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class Rubric:
+    def __init__(self, path: Path = RUBRIC_FILE) -> None:
+        with open(path, "rb") as handle:
+            raw = tomllib.load(handle)
+        self.parts: List[Part] = [
+            Part(p["number"], p["name"], p["title"], {k: float(v) for k, v in p["checks"].items()},
+                 list(p.get("functions", []))) for p in raw["part"]]
+        self.selectors: Dict[str, List[str]] = raw.get("selectors", {})
+        self.by_name = {p.name: p for p in self.parts}
+        self.by_number = {p.number: p for p in self.parts}
+
+    @property
+    def total(self) -> float:
+        return sum(p.points for p in self.parts)
+
+    def function_parts(self) -> Dict[str, str]:
+        """'Sub.backward' -> '1.1', for telling a student which part an error belongs to."""
+        return {function: p.number for p in self.parts for function in p.functions}
+
+    def select(self, selectors: List[str]) -> List[Part]:
+        """Parts named by numbers ('1.1'), names ('linear'), groups ('1') or prefixes ('batch').
+
+        Raises ValueError with the accepted names when a selector matches nothing.
+        """
+        if not selectors:
+            return list(self.parts)
+        chosen: List[Part] = []
+        for selector in selectors:
+            key = selector.strip().lower()
+            if key in self.selectors:
+                found = [self.by_number[n] for n in self.selectors[key] if n in self.by_number]
+            elif key in self.by_number:
+                found = [self.by_number[key]]
+            elif key in self.by_name:
+                found = [self.by_name[key]]
+            else:
+                found = [p for p in self.parts if p.name.startswith(key)]
+                if len(found) > 1:
+                    raise ValueError(f"'{selector}' matches several parts "
+                                     f"({', '.join(p.name for p in found)}); be more specific.")
+            if not found:
+                raise ValueError(f"unknown part '{selector}'. Use a number ("
+                                 + ", ".join(p.number for p in self.parts) + "), a name ("
+                                 + ", ".join(p.name for p in self.parts) + ") or a group ("
+                                 + ", ".join(self.selectors) + ").")
+            chosen.extend(p for p in found if p not in chosen)
+        return [p for p in self.parts if p in chosen]

@@ -1,0 +1,93 @@
+"""``python -m autograder`` / ``./grade.sh``: grade one target and report the score.
+
+Prints the feedback for every failed check, a score table, ``Total: got/available`` and, as the
+very last line, Autolab's scores JSON. ``--json FILE`` also writes Gradescope's results.json.
+Exit status: 0 when grading worked (whatever the score), 2 for a usage error, 1 when the
+grader itself could not run.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import pytest
+
+from autograder import report
+from autograder.results import ResultCollector
+from autograder.rubric import Rubric
+
+AUTOGRADER_DIR = Path(__file__).resolve().parent
+
+
+def parse_args(argv: Optional[List[str]], rubric: Rubric) -> argparse.Namespace:
+    names = ", ".join(f"{p.number}/{p.name}" for p in rubric.parts)
+    parser = argparse.ArgumentParser(
+        prog="grade.sh", description="Grade a MyTorch implementation against PyTorch.",
+        epilog=f"Parts: {names}. Groups: " + ", ".join(
+            f"{k} = {'+'.join(v)}" for k, v in rubric.selectors.items()))
+    parser.add_argument("parts", nargs="*", help="parts to grade (default: all)")
+    parser.add_argument("--target", help="the directory holding mytorch/ to grade "
+                                         "(default: handout/, or . inside the student bundle)")
+    parser.add_argument("--json", metavar="FILE", help="also write Gradescope's results.json")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show every failing test, not only the first of each check")
+    parser.add_argument("--no-color", action="store_true", help="never use colour")
+    return parser.parse_args(argv)
+
+
+def default_target() -> Path:
+    root = AUTOGRADER_DIR.parent
+    return root if (root / "mytorch").is_dir() else root / "handout"
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    rubric = Rubric()
+    args = parse_args(argv, rubric)
+    try:
+        parts = rubric.select(args.parts)
+    except ValueError as error:
+        print(f"grade.sh: {error}", file=sys.stderr)
+        return 2
+    target = Path(args.target).resolve() if args.target else default_target()
+    if not target.is_dir():
+        print(f"grade.sh: the target {target} is not a directory.", file=sys.stderr)
+        return 2
+    style = report.Style(colour=False if args.no_color else None)
+    print(f"Grading {target} ({len(parts)} part{'s' * (len(parts) != 1)}) ...", flush=True)
+    if not (target / "mytorch").is_dir():
+        print(f"warning: {target} has no mytorch/ directory; every part will score 0.")
+
+    collector = ResultCollector(rubric)
+    started = time.monotonic()
+    pytest_args = [str(AUTOGRADER_DIR), "-c", str(AUTOGRADER_DIR / "pytest.ini"),
+                   "--rootdir", str(AUTOGRADER_DIR.parent), "--target", str(target),
+                   "-m", " or ".join(p.name for p in parts), "-q", "--tb=no", "-p", "no:warnings"]
+    log = io.StringIO()
+    with contextlib.redirect_stdout(log):
+        code = pytest.main(pytest_args, plugins=[collector])
+    elapsed = time.monotonic() - started
+    if code == pytest.ExitCode.INTERRUPTED:
+        print("Grading interrupted.", file=sys.stderr)
+        return 130
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        print(f"grade.sh: the autograder could not run (pytest exit code {int(code)}):\n"
+              + log.getvalue()[-3000:], file=sys.stderr)
+        return 1
+
+    results = collector.check_results(parts)
+    feedback = report.feedback_text(results, args.verbose, style)
+    if feedback:
+        print("\n" + feedback)
+    print("\n" + report.score_table(parts, results, style))
+    print(f"({elapsed:.1f} s)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(
+            report.gradescope_results(parts, results, elapsed, output=feedback), indent=2))
+    print(report.autolab_line(parts, results))
+    return 0

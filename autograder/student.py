@@ -1,0 +1,167 @@
+"""The grader's handle on the student process (see worker.py).
+
+``StudentProcess.run(probe, timeout=..., **args)`` sends one request and waits for the reply.
+A probe that raises, hangs, or kills the process becomes a ``StudentCodeError`` with a
+readable message; the process is restarted for the next call, so one broken function only
+fails the checks that use it.
+"""
+from __future__ import annotations
+
+import collections
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+from autograder import wire
+from autograder.compare import GradingFailure
+
+WORKER = Path(__file__).with_name("worker.py")
+
+
+class StudentCodeError(GradingFailure):
+    """The student's code raised, timed out, or crashed while a check ran."""
+
+
+class StudentProcess:
+    """A long-lived worker importing the target's mytorch, restarted after a failure.
+
+    Limits come from the environment so that batch grading can tighten them:
+    AUTOGRADER_MEMORY_MB (default 4096), AUTOGRADER_FILE_MB (64),
+    AUTOGRADER_MAX_PROCESSES (0: no limit), AUTOGRADER_RUN_AS_UID (run as that uid when root),
+    AUTOGRADER_CALL_TIMEOUT (seconds per call, 30).
+    """
+
+    def __init__(self, target: Path, function_parts: Optional[dict] = None) -> None:
+        self.target = Path(target).resolve()
+        self.function_parts = function_parts or {}
+        self.process: Optional[subprocess.Popen] = None
+        self.stderr_tail: collections.deque = collections.deque(maxlen=40)
+
+    # ------------------------------------------------------------------ life cycle
+    def _start(self) -> None:
+        env = {key: value for key, value in os.environ.items()
+               if not key.startswith(("AUTOGRADER_", "PYTEST"))}
+        env.update({"PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
+                    "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+                    "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONIOENCODING": "utf-8"})
+        command = [sys.executable, "-X", "faulthandler", str(WORKER), "--target", str(self.target),
+                   "--memory-mb", os.environ.get("AUTOGRADER_MEMORY_MB", "4096"),
+                   "--file-mb", os.environ.get("AUTOGRADER_FILE_MB", "64"),
+                   "--max-processes", os.environ.get("AUTOGRADER_MAX_PROCESSES", "0")]
+        extra = {}
+        uid = os.environ.get("AUTOGRADER_RUN_AS_UID")
+        if uid and os.geteuid() == 0:
+            extra = {"user": int(uid), "group": int(uid), "extra_groups": []}
+        self.stderr_tail.clear()
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, cwd=self.target, env=env,
+                                        start_new_session=True, **extra)
+        threading.Thread(target=self._drain_stderr, args=(self.process,), daemon=True).start()
+
+    def _drain_stderr(self, process: subprocess.Popen) -> None:
+        for line in iter(process.stderr.readline, b""):
+            self.stderr_tail.append(line.decode("utf-8", "replace").rstrip()[:300])
+
+    def close(self) -> None:
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
+        self.process = None
+
+    # ------------------------------------------------------------------ requests
+    def run(self, probe: str, timeout: Optional[float] = None, **args: Any) -> Any:
+        """Run ``probes.<probe>(**args)`` in the student process and return its result.
+
+        ``timeout`` defaults to AUTOGRADER_CALL_TIMEOUT seconds (30).
+        """
+        if timeout is None:
+            timeout = float(os.environ.get("AUTOGRADER_CALL_TIMEOUT", "30"))
+        if self.process is None:
+            self._start()
+        try:
+            self.process.stdin.write(wire.encode({"probe": probe, "args": args}))
+            self.process.stdin.flush()
+            reply = self._read_reply(timeout)
+        except subprocess.TimeoutExpired:
+            self.close()
+            raise StudentCodeError(
+                f"Your code did not finish within {timeout:g} s (an infinite loop, or a Python "
+                "loop over array elements where numpy would do it at once?).") from None
+        except (EOFError, BrokenPipeError, wire.WireError) as error:
+            status = self.process.poll() if self.process else None
+            tail = "\n".join(list(self.stderr_tail)[-12:])
+            self.close()
+            raise StudentCodeError(
+                f"The process running your code stopped unexpectedly ({_exit_reason(status, error)})."
+                + (f"\nLast output of your code:\n{tail}" if tail else "")) from None
+        if "error" in reply:
+            raise StudentCodeError(self._explain(reply["error"]))
+        return reply.get("ok")
+
+    def _read_reply(self, timeout: float) -> Any:
+        fd = self.process.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        buffer = bytearray()
+        needed = 8
+        while len(buffer) < needed:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise subprocess.TimeoutExpired("probe", timeout)
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(fd, max(needed - len(buffer), 1 << 16))
+            if not chunk:
+                raise EOFError("student process ended")
+            buffer += chunk
+            if needed == 8 and len(buffer) >= 8:
+                length = int.from_bytes(buffer[:8], "big")
+                if length > wire.MAX_MESSAGE_BYTES:
+                    raise wire.WireError("reply too large")
+                needed = 8 + length
+        if len(buffer) > needed:
+            raise wire.WireError("unexpected extra output on the protocol channel")
+        return wire.decode_body(bytes(buffer[8:]))
+
+    def _explain(self, error: dict) -> str:
+        kind, message = error.get("type", "Error"), error.get("message", "")
+        location = error.get("location")
+        where = ""
+        if location:
+            function = location.get("function", "?")
+            part = self.function_parts.get(function)
+            where = (f" in {function} ({location['file']}:{location['line']}"
+                     + (f", Part {part}" if part else "") + ")")
+            if location.get("code"):
+                where += f"\n    {location['code']}"
+        if kind == "NotImplementedError":
+            return f"Not implemented yet: NotImplementedError raised{where}."
+        if kind == "ImportError" or kind == "ModuleNotFoundError" or kind == "SyntaxError":
+            return f"Your code could not be imported: {kind}: {message}{where}"
+        return f"Your code raised {kind}: {message}{where}"
+
+    def __enter__(self) -> "StudentProcess":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _exit_reason(status: Optional[int], error: BaseException) -> str:
+    if status is None:
+        return f"{type(error).__name__}: {error}"
+    if status < 0:
+        name = signal.Signals(-status).name if -status in signal.Signals._value2member_map_ else -status
+        hint = " - often running out of memory" if name == "SIGKILL" else ""
+        return f"killed by signal {name}{hint}"
+    return f"exit code {status}"

@@ -1,0 +1,70 @@
+"""Part 1.1: Sub, Mul, Div and their Tensor operators, with broadcasting."""
+import numpy as np
+import pytest
+
+from autograder.checking import check_expression
+from autograder.hints import HINTS
+
+pytestmark = pytest.mark.arithmetic
+
+# (shape of a, shape of b): equal shapes, then the broadcasting cases that need unbroadcast.
+SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 3, 4), (3, 1)), ((5, 1), (1, 6)), ((4,), ())]
+CASES = [(shapes, grads) for shapes in SHAPES for grads in ((True, True), (True, False))]
+
+
+def _inputs(rng, shapes, nonzero_b=False):
+    a = rng.normal(size=shapes[0])
+    b = rng.normal(size=shapes[1])
+    if nonzero_b:                                  # keep divisors away from 0
+        b = np.sign(b + 1e-3) * rng.uniform(0.5, 2.0, size=shapes[1])
+    return {"a": a, "b": b}, rng.normal(size=np.broadcast_shapes(*shapes))
+
+
+@pytest.mark.check("sub")
+@pytest.mark.parametrize("shapes,grads", CASES, ids=str)
+def test_sub(student, rng, shapes, grads):
+    inputs, upstream = _inputs(rng, shapes)
+    check_expression(student, "sub", inputs, list(grads), what="Sub (a - b)", upstream=upstream)
+
+
+@pytest.mark.check("sub")
+def test_sub_with_numbers(student, rng):
+    check_expression(student, "sub_scalars", {"a": rng.normal(size=(2, 3))}, [True],
+                     what="Tensor.__sub__/__rsub__ with Python numbers ((3.0 - a) - 0.5)")
+
+
+@pytest.mark.check("mul")
+@pytest.mark.parametrize("shapes,grads", CASES, ids=str)
+def test_mul(student, rng, shapes, grads):
+    inputs, upstream = _inputs(rng, shapes)
+    check_expression(student, "mul", inputs, list(grads), what="Mul (a * b)", upstream=upstream,
+                     grad_hint="" if shapes[0] == shapes[1] else HINTS["unbroadcast"])
+
+
+@pytest.mark.check("mul")
+def test_mul_with_numbers(student, rng):
+    check_expression(student, "mul_scalars", {"a": rng.normal(size=(2, 3))}, [True],
+                     what="Tensor.__mul__/__rmul__ with Python numbers ((2.0 * a) * -1.5)")
+
+
+@pytest.mark.check("mul")
+def test_mul_same_tensor_twice(student, rng):
+    check_expression(student, "mul_self", {"a": rng.normal(size=(3, 2))}, [True],
+                     what="Mul (a * a): both operands are the same leaf",
+                     upstream=rng.normal(size=(3, 2)), grad_hint=HINTS["accumulate"])
+
+
+@pytest.mark.check("div")
+@pytest.mark.parametrize("shapes,grads", CASES, ids=str)
+def test_div(student, rng, shapes, grads):
+    inputs, upstream = _inputs(rng, shapes, nonzero_b=True)
+    check_expression(student, "div", inputs, list(grads), what="Div (a / b)", upstream=upstream,
+                     grad_hint="" if shapes[0] == shapes[1] else HINTS["unbroadcast"])
+
+
+@pytest.mark.check("div")
+def test_div_with_numbers(student, rng):
+    a = rng.uniform(0.5, 2.0, size=(2, 3))
+    check_expression(student, "div_scalars", {"a": a}, [True],
+                     what="Tensor.__truediv__/__rtruediv__ with Python numbers ((2.0 / a) / 4.0)",
+                     grad_hint=HINTS["div"])

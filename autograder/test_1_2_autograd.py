@@ -1,0 +1,127 @@
+"""Part 1.2: Function.apply, autograd_engine.backward and Tensor.backward.
+
+These checks build graphs from the operations given in the handout (Add, Neg, Log, Pow,
+Reshape, Transpose) so that they do not depend on Part 1.1.
+"""
+import numpy as np
+import pytest
+
+from autograder.checking import check_expression
+from autograder.compare import check_close, check_equal
+from autograder.hints import HINTS
+from autograder import reference
+
+pytestmark = pytest.mark.autograd
+
+
+def _positive(rng, *shape):
+    return rng.uniform(0.5, 2.0, size=shape)
+
+
+# ------------------------------------------------------------------------- graph building
+@pytest.fixture(scope="module")
+def graph(student):
+    return student.run("graph_structure")
+
+
+CONTEXT = "leaf = Tensor(2x3, requires_grad=True), const = Tensor(2x3); mid = leaf + const; top = mid + leaf"
+
+
+@pytest.mark.check("graph")
+def test_output_flags(graph):
+    for name, requires_grad in (("mid", True), ("top", True), ("both_const", False)):
+        flags = graph[name]
+        for flag, expected in (("requires_grad", requires_grad), ("is_leaf", not requires_grad),
+                               ("has_grad_fn", requires_grad)):
+            check_equal(flags[flag], expected, what=f"Function.apply: {name}.{flag}",
+                        context=CONTEXT + "; both_const = const + const", hint=HINTS["flags"])
+
+
+@pytest.mark.check("graph")
+def test_next_functions_of_leaf_and_constant(graph):
+    check_equal(graph["mid"]["grad_fn_kind"], "BackwardFunction",
+                what="Function.apply: mid.grad_fn should be a BackwardFunction", context=CONTEXT,
+                hint=HINTS["flags"])
+    check_equal(graph["mid"]["next"], ["AccumulateGrad", "None"],
+                what="Function.apply: mid.grad_fn.next_functions (for leaf, const)",
+                context=CONTEXT, hint=HINTS["next_functions"])
+    check_equal(graph["mid"]["next_vars_are_leaf"][:1], [True],
+                what="Function.apply: the AccumulateGrad of mid must hold the leaf itself "
+                     "(AccumulateGrad(leaf).variable is leaf)", context=CONTEXT)
+
+
+@pytest.mark.check("graph")
+def test_next_functions_of_non_leaf(graph):
+    check_equal(graph["top"]["next"], ["BackwardFunction", "AccumulateGrad"],
+                what="Function.apply: top.grad_fn.next_functions (for mid, leaf)",
+                context=CONTEXT, hint=HINTS["next_functions"])
+    check_equal(graph["top_links_mid_grad_fn"], True,
+                what="Function.apply: top.grad_fn.next_functions[0] must be mid.grad_fn itself",
+                context=CONTEXT, hint=HINTS["next_functions"])
+
+
+@pytest.mark.check("graph")
+def test_inputs_untouched(graph):
+    check_equal(graph["leaf"]["is_leaf"] and graph["leaf"]["requires_grad"], True,
+                what="Function.apply must not change the flags of its inputs", context=CONTEXT)
+    check_equal(graph["const"]["requires_grad"], False,
+                what="Function.apply must not make a constant input require grad", context=CONTEXT)
+
+
+# ------------------------------------------------------------------------- backward
+GRAPHS = {
+    "chain": "c = a + b; d = log(c); out = d + (-a)",
+    "diamond": "c = a + b; d = c**2; e = log(c); f = d + e + c; out = f + f.T.T",
+    "reuse": "c = a + a; d = c + b + a; out = d.reshape(-1).reshape(d.shape) + c",
+    "ladder": "x = a + b, then 8 times x = x + x.T.T; out = x ** 0.5",
+}
+
+
+@pytest.mark.check("backward")
+@pytest.mark.parametrize("name", GRAPHS)
+@pytest.mark.parametrize("grads", [(True, True), (True, False)], ids=["both_grad", "b_constant"])
+def test_backward_through_graph(student, rng, name, grads):
+    a, b = _positive(rng, 3, 3), _positive(rng, 3, 3)
+    check_expression(student, name, {"a": a, "b": b}, list(grads), upstream=rng.normal(size=(3, 3)),
+                     what=f"autograd_engine.backward on {GRAPHS[name]}",
+                     grad_hint=HINTS["accumulate"])
+
+
+@pytest.mark.check("backward")
+def test_backward_broadcast_graph(student, rng):
+    check_expression(student, "chain", {"a": _positive(rng, 4, 3), "b": _positive(rng, 3)},
+                     [True, True], upstream=rng.normal(size=(4, 3)),
+                     what=f"autograd_engine.backward on {GRAPHS['chain']} with b broadcast",
+                     grad_hint=HINTS["unbroadcast"])
+
+
+@pytest.mark.check("backward")
+def test_grad_accumulates_across_backward_calls(student, rng):
+    a, b = _positive(rng, 3, 3), _positive(rng, 3, 3)
+    got = student.run("accumulate_across_calls", a=a, b=b)
+    first = reference.expression("chain", [a, b], [True, True])["grads"]
+    second = reference.expression("diamond", [a, b], [True, True])["grads"]
+    context = "two graphs on the same leaves a, b; backward() on each in turn"
+    check_close(got["after_first"], first[0], what="a.grad after the first backward()",
+                context=context)
+    check_close(got["a"]["grad"], first[0] + second[0], context=context,
+                what="a.grad after the second backward() (should be the sum of both)",
+                hint=HINTS["accumulate"])
+    check_close(got["b"]["grad"], first[1] + second[1], context=context,
+                what="b.grad after the second backward()", hint=HINTS["accumulate"])
+
+
+# ------------------------------------------------------------------------- Tensor.backward
+@pytest.mark.check("tensor_backward")
+@pytest.mark.parametrize("name", ["chain", "reuse"])
+def test_tensor_backward_seeds_ones(student, rng, name):
+    check_expression(student, name, {"a": _positive(rng, 2, 4), "b": _positive(rng, 2, 4)},
+                     [True, True], what=f"Tensor.backward() on out of shape (2, 4), {GRAPHS[name]}",
+                     hint=HINTS["tensor_backward"], grad_hint=HINTS["tensor_backward"])
+
+
+@pytest.mark.check("tensor_backward")
+def test_tensor_backward_scalar(student, rng):
+    check_expression(student, "diamond", {"a": _positive(rng, 1, 1), "b": _positive(rng, 1, 1)},
+                     [True, False], what=f"Tensor.backward() on a (1, 1) output, {GRAPHS['diamond']}",
+                     grad_hint=HINTS["tensor_backward"])

@@ -1,0 +1,37 @@
+"""Part 2.2: ReLU (functional.ReLU and the nn.activations.ReLU layer)."""
+import numpy as np
+import pytest
+
+from autograder.checking import check_expression
+from autograder.hints import HINTS
+
+pytestmark = pytest.mark.relu
+
+
+def _away_from_zero(rng, shape):
+    """ReLU's derivative at exactly 0 is a convention; keep inputs at least 0.01 away from it."""
+    x = rng.normal(size=shape)
+    return np.where(np.abs(x) < 0.01, 0.5, x)
+
+
+@pytest.mark.check("relu")
+@pytest.mark.parametrize("shape", [(5,), (4, 6), (2, 3, 4)], ids=str)
+def test_relu(student, rng, shape):
+    check_expression(student, "relu", {"x": _away_from_zero(rng, shape)}, [True],
+                     what="ReLU()(x)", upstream=rng.normal(size=shape), grad_hint=HINTS["relu"])
+
+
+@pytest.mark.check("relu")
+def test_relu_constant_input(student, rng):
+    check_expression(student, "relu", {"x": _away_from_zero(rng, (3, 3))}, [False],
+                     what="ReLU()(x) on a constant x")
+
+
+@pytest.mark.check("relu")
+def test_relu_in_a_graph(student, rng):
+    a, b = _away_from_zero(rng, (4, 5)), rng.normal(size=(5,))
+    while np.abs(np.maximum(a, 0) + b).min() < 0.01:       # the outer relu's kink, too
+        b = rng.normal(size=(5,))
+    check_expression(student, "relu_twice", {"a": a, "b": b}, [True, True],
+                     what="relu(relu(a) + b) + relu(-a)", upstream=rng.normal(size=(4, 5)),
+                     grad_hint=HINTS["relu"])

@@ -1,0 +1,78 @@
+"""Part 2.4: BatchNorm1d in training mode (several batches) and in eval mode."""
+import pytest
+import torch
+
+from autograder import reference
+from autograder.checking import check_grad
+from autograder.compare import check_close, context_of
+from autograder.hints import HINTS
+
+pytestmark = pytest.mark.batchnorm
+
+CASES = [(8, 3, 1e-5, 0.1), (20, 5, 1e-5, 0.1), (4, 6, 1e-3, 0.3)]
+N_BATCHES = 3
+
+
+@pytest.fixture(params=CASES, ids=lambda c: f"m{c[0]}_f{c[1]}_eps{c[2]:g}_mom{c[3]:g}")
+def run(request, student, rng):
+    """The student's and PyTorch's results for one training/eval scenario."""
+    m, features, eps, momentum = request.param
+    gamma, beta = rng.uniform(0.5, 1.5, size=features), rng.normal(size=features)
+    # Features of different scales and offsets, so mean and variance both matter.
+    scale, shift = rng.uniform(0.5, 3.0, size=features), rng.normal(size=features) * 2
+    batches = [rng.normal(size=(m, features)) * scale + shift for _ in range(N_BATCHES)]
+    upstreams = [rng.normal(size=(m, features)) for _ in range(N_BATCHES)]
+    eval_x = rng.normal(size=(m, features)) * scale + shift
+    got = student.run("batchnorm", gamma=gamma, beta=beta, batches=batches, upstreams=upstreams,
+                      eval_x=eval_x, eps=eps, momentum=momentum)
+
+    bn = torch.nn.BatchNorm1d(features, eps=eps, momentum=momentum, dtype=torch.float64)
+    with torch.no_grad():
+        bn.weight.copy_(reference.tensor(gamma))
+        bn.bias.copy_(reference.tensor(beta))
+    steps = []
+    for x, upstream in zip(batches, upstreams):
+        bn.zero_grad()
+        tx = reference.tensor(x, True)
+        out = bn(tx)
+        out.backward(reference.tensor(upstream))
+        steps.append({"out": reference.numpy(out), "x": reference.numpy(tx.grad),
+                      "gamma": reference.numpy(bn.weight.grad), "beta": reference.numpy(bn.bias.grad),
+                      "running_mean": reference.numpy(bn.running_mean),
+                      "running_var": reference.numpy(bn.running_var)})
+    bn.eval()
+    expected_eval = {"out": reference.numpy(bn(reference.tensor(eval_x))),
+                     "running_mean": reference.numpy(bn.running_mean),
+                     "running_var": reference.numpy(bn.running_var)}
+    what = f"BatchNorm1d({features}, eps={eps:g}, momentum={momentum:g})"
+    context = f"{N_BATCHES} training batches like " + context_of(x=batches[0])
+    return got, {"train": steps, "eval": expected_eval}, what, context
+
+
+@pytest.mark.check("train")
+def test_train_mode(run):
+    got, expected, what, context = run
+    for k, (g, e) in enumerate(zip(got["train"], expected["train"])):
+        step = f"{what}, training batch {k + 1}"
+        check_close(g["out"], e["out"], what=f"{step}: output", context=context,
+                    hint=HINTS["batchnorm_train"])
+        check_close(g["running_mean"], e["running_mean"], what=f"{step}: running_mean",
+                    context=context, hint=HINTS["batchnorm_train"])
+        check_close(g["running_var"], e["running_var"], what=f"{step}: running_var",
+                    context=context, hint=HINTS["batchnorm_train"])
+        check_grad(g["x"], e["x"], what=f"{step}: gradient of x", context=context)
+        check_grad(g["gamma"], e["gamma"], what=f"{step}: gradient of gamma", context=context)
+        check_grad(g["beta"], e["beta"], what=f"{step}: gradient of beta", context=context,
+                   hint=HINTS["unbroadcast"])
+
+
+@pytest.mark.check("eval")
+def test_eval_mode(run):
+    got, expected, what, context = run
+    what = f"{what} after eval()"
+    check_close(got["eval"]["out"], expected["eval"]["out"], what=f"{what}: output",
+                context=context, hint=HINTS["batchnorm_eval"])
+    check_close(got["eval"]["running_mean"], expected["eval"]["running_mean"], context=context,
+                what=f"{what}: running_mean must not change", hint=HINTS["batchnorm_eval"])
+    check_close(got["eval"]["running_var"], expected["eval"]["running_var"], context=context,
+                what=f"{what}: running_var must not change", hint=HINTS["batchnorm_eval"])

@@ -1,0 +1,120 @@
+"""Reverse-mode automatic differentiation.
+
+Every operation is a ``Function`` with a ``forward`` and a ``backward``. Calling
+``SomeFunction.apply(*inputs)`` runs the forward and records a ``BackwardFunction`` node whose
+``next_functions`` point to where each input's gradient must go:
+
+    input kind                               next function
+    leaf with requires_grad=True             AccumulateGrad(input)   (stores input.grad)
+    non-leaf (output of another Function)    input.grad_fn
+    constant (requires_grad=False)           None
+
+``backward(grad_fn, grad_of_outputs)`` walks these nodes from the output towards the leaves.
+"""
+from __future__ import annotations
+
+from typing import Any, List, Optional, Union
+
+import numpy as np
+
+from mytorch import tensor
+
+Node = Union["BackwardFunction", "AccumulateGrad"]
+
+
+class ContextManager:
+    """Scratch space shared by one call of ``forward`` and the matching ``backward``.
+
+    Use ``ctx.save_for_backward(a, b)`` for tensors and plain attributes (``ctx.axis = 1``)
+    for anything else.
+    """
+
+    def __init__(self) -> None:
+        self.saved_tensors: List[tensor.Tensor] = []
+
+    def save_for_backward(self, *tensors: tensor.Tensor) -> None:
+        for t in tensors:
+            if not isinstance(t, tensor.Tensor):
+                raise TypeError(f"save_for_backward takes Tensors, got {type(t).__name__}; "
+                                "store other values as attributes of ctx instead.")
+        self.saved_tensors.extend(tensors)
+
+
+class AccumulateGrad:
+    """The graph node of a leaf that requires grad: adds incoming gradients to ``leaf.grad``."""
+
+    def __init__(self, leaf: tensor.Tensor) -> None:
+        self.variable = leaf
+        self.next_functions: List[Optional[Node]] = []   # a leaf has no parents
+        self.function_name = "AccumulateGrad"
+
+    def apply(self, grad: np.ndarray) -> None:
+        """``leaf.grad += grad`` (creating it on first use). ``grad`` has the leaf's shape."""
+        if grad.shape != self.variable.shape:
+            raise ValueError(f"gradient of shape {grad.shape} reached a leaf of shape "
+                             f"{self.variable.shape}; did a backward forget to unbroadcast?")
+        if self.variable.grad is None:
+            self.variable.grad = tensor.Tensor(np.array(grad, dtype=np.float64))
+        else:
+            self.variable.grad.data = self.variable.grad.data + grad
+
+
+class BackwardFunction:
+    """The graph node recorded for one call of a Function (the output's ``grad_fn``)."""
+
+    def __init__(self, function_cls: type) -> None:
+        self.ctx = ContextManager()
+        self._forward_cls = function_cls
+        self.next_functions: List[Optional[Node]] = []   # one entry per input of forward
+        self.function_name = function_cls.__name__
+
+    def apply(self, grad_output: np.ndarray) -> tuple:
+        """Gradients with respect to each input of the forward call (None for non-tensors)."""
+        return self._forward_cls.backward(self.ctx, grad_output)
+
+
+class Function:
+    """Base class of every differentiable operation.
+
+    Subclasses implement two static methods:
+      forward(ctx, *inputs) -> Tensor        compute the output from Tensors (and options)
+      backward(ctx, grad_output) -> tuple    grad_output: np.ndarray shaped like the output;
+                                             returns one np.ndarray (or None) per input
+    and are called through ``apply``, never directly.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, *args: Any) -> tensor.Tensor:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> tuple:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args: Any) -> tensor.Tensor:
+        """Run ``forward`` and link its output into the graph.
+
+        For each argument, append its next function (AccumulateGrad, its grad_fn, or None) to
+        the new BackwardFunction's ``next_functions``; non-Tensor arguments (shapes, axes)
+        get None too. The output requires grad if any input does; it is then a non-leaf
+        whose ``grad_fn`` is the new node.
+        """
+        # TODO: Part 1.2 - implement Function.apply.
+        raise NotImplementedError("Function.apply (Part 1.2)")
+
+
+def backward(grad_fn: Optional[Node], grad_of_outputs: np.ndarray) -> None:
+    """Propagate ``grad_of_outputs`` from ``grad_fn`` back to every leaf that requires grad.
+
+    A node can be reached along several paths (``y = a * a``, or a tensor used by two
+    layers); its gradient is the *sum* over those paths. Visiting the nodes in reverse
+    topological order lets each node collect all of its incoming gradient before it passes
+    anything on, so each node runs its backward exactly once.
+
+    Args:
+        grad_fn: the node that produced the tensor we differentiate (None: nothing to do).
+        grad_of_outputs: dL/d(output), shaped like that tensor.
+    """
+    # TODO: Part 1.2 - implement backward.
+    raise NotImplementedError("backward (Part 1.2)")

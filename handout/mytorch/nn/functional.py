@@ -1,0 +1,242 @@
+"""The graph operations: each is a Function with a forward and a backward.
+
+Conventions (see mytorch/autograd_engine.py):
+- ``forward(ctx, *inputs)`` receives Tensors (and plain options such as an axis) and returns a
+  new Tensor built from numpy results. ``Function.apply`` sets its graph flags, not forward.
+- ``backward(ctx, grad_output)`` receives dL/d(output) as a numpy array shaped like the output
+  and returns a tuple with one numpy array (or None) per forward input, each shaped like the
+  input it belongs to.
+"""
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import numpy as np
+
+from mytorch import tensor
+from mytorch.autograd_engine import ContextManager, Function
+
+Grads = Tuple[Optional[np.ndarray], ...]
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum ``grad`` down to ``shape``, undoing numpy broadcasting.
+
+    Broadcasting prepends axes and stretches axes of length 1. Each stretched copy of an
+    input element received its own gradient, so the element's gradient is their sum.
+    Example: x (2, 3) + b (3,) -> grad (2, 3); b's gradient is grad.sum(axis=0).
+    """
+    while grad.ndim > len(shape):
+        grad = grad.sum(axis=0)
+    for axis, size in enumerate(shape):
+        if size == 1 and grad.shape[axis] != 1:
+            grad = grad.sum(axis=axis, keepdims=True)
+    return grad
+
+
+# ---------------------------------------------------------------------------------------
+# Given: elementwise Add and Neg, shape operations, Log and Pow.
+# ---------------------------------------------------------------------------------------
+class Add(Function):
+    """c = a + b, with broadcasting."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor, b: tensor.Tensor) -> tensor.Tensor:
+        ctx.shapes = (a.shape, b.shape)
+        return tensor.Tensor(a.data + b.data)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        a_shape, b_shape = ctx.shapes
+        return unbroadcast(grad_output, a_shape), unbroadcast(grad_output, b_shape)
+
+
+class Neg(Function):
+    """b = -a."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor) -> tensor.Tensor:
+        return tensor.Tensor(-a.data)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        return (-grad_output,)
+
+
+class Transpose(Function):
+    """b = a.T for a 2-d tensor."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor) -> tensor.Tensor:
+        if a.data.ndim != 2:
+            raise ValueError(f"Transpose expects a 2-d tensor, got shape {a.shape}")
+        return tensor.Tensor(a.data.T)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        return (grad_output.T,)
+
+
+class Reshape(Function):
+    """b = a.reshape(shape)."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor, shape: tuple) -> tensor.Tensor:
+        ctx.input_shape = a.shape
+        return tensor.Tensor(a.data.reshape(shape))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        return grad_output.reshape(ctx.input_shape), None
+
+
+class Log(Function):
+    """b = ln(a), elementwise; d b / d a = 1 / a."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor) -> tensor.Tensor:
+        ctx.save_for_backward(a)
+        return tensor.Tensor(np.log(a.data))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        (a,) = ctx.saved_tensors
+        return (grad_output / a.data,)
+
+
+class Pow(Function):
+    """b = a ** p for a constant number p; d b / d a = p * a ** (p - 1)."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor, exponent: float) -> tensor.Tensor:
+        ctx.save_for_backward(a)
+        ctx.exponent = exponent
+        return tensor.Tensor(a.data ** exponent)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        (a,) = ctx.saved_tensors
+        p = ctx.exponent
+        return grad_output * p * a.data ** (p - 1), None
+
+
+# ---------------------------------------------------------------------------------------
+# Part 1.1: Sub, Mul, Div (with broadcasting: unbroadcast every gradient).
+# ---------------------------------------------------------------------------------------
+class Sub(Function):
+    """c = a - b; dc/da = 1, dc/db = -1."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor, b: tensor.Tensor) -> tensor.Tensor:
+        # TODO: Part 1.1 - implement Sub.forward.
+        raise NotImplementedError("Sub.forward (Part 1.1)")
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        # TODO: Part 1.1 - implement Sub.backward.
+        raise NotImplementedError("Sub.backward (Part 1.1)")
+
+
+class Mul(Function):
+    """c = a * b (elementwise); dc/da = b, dc/db = a."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor, b: tensor.Tensor) -> tensor.Tensor:
+        # TODO: Part 1.1 - implement Mul.forward.
+        raise NotImplementedError("Mul.forward (Part 1.1)")
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        # TODO: Part 1.1 - implement Mul.backward.
+        raise NotImplementedError("Mul.backward (Part 1.1)")
+
+
+class Div(Function):
+    """c = a / b (elementwise); dc/da = 1 / b, dc/db = -a / b**2."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor, b: tensor.Tensor) -> tensor.Tensor:
+        # TODO: Part 1.1 - implement Div.forward.
+        raise NotImplementedError("Div.forward (Part 1.1)")
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        # TODO: Part 1.1 - implement Div.backward.
+        raise NotImplementedError("Div.backward (Part 1.1)")
+
+
+# ---------------------------------------------------------------------------------------
+# Part 2: MatMul (2.1), ReLU (2.2), Sum (2.4), Exp and cross_entropy (2.5).
+# ---------------------------------------------------------------------------------------
+class MatMul(Function):
+    """c = a @ b for a (n, k) and b (k, m); dL/da = g @ b.T, dL/db = a.T @ g."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor, b: tensor.Tensor) -> tensor.Tensor:
+        # TODO: Part 2.1 - implement MatMul.forward.
+        raise NotImplementedError("MatMul.forward (Part 2.1)")
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        # TODO: Part 2.1 - implement MatMul.backward.
+        raise NotImplementedError("MatMul.backward (Part 2.1)")
+
+
+class ReLU(Function):
+    """b = max(a, 0); db/da = 1 where a > 0, else 0."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor) -> tensor.Tensor:
+        # TODO: Part 2.2 - implement ReLU.forward.
+        raise NotImplementedError("ReLU.forward (Part 2.2)")
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        # TODO: Part 2.2 - implement ReLU.backward.
+        raise NotImplementedError("ReLU.backward (Part 2.2)")
+
+
+class Sum(Function):
+    """b = a.sum(axis, keepdims); every summed element gets the gradient of its sum."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor, axis: Optional[int],
+                keepdims: bool) -> tensor.Tensor:
+        # TODO: Part 2.4 - implement Sum.forward.
+        raise NotImplementedError("Sum.forward (Part 2.4)")
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        # TODO: Part 2.4 - implement Sum.backward.
+        raise NotImplementedError("Sum.backward (Part 2.4)")
+
+
+class Exp(Function):
+    """b = e ** a, elementwise; db/da = b."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor) -> tensor.Tensor:
+        # TODO: Part 2.5 - implement Exp.forward.
+        raise NotImplementedError("Exp.forward (Part 2.5)")
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        # TODO: Part 2.5 - implement Exp.backward.
+        raise NotImplementedError("Exp.backward (Part 2.5)")
+
+
+def cross_entropy(predicted: tensor.Tensor, target: tensor.Tensor) -> tensor.Tensor:
+    """Mean negative log-likelihood of the target classes under softmax(predicted).
+
+    Args:
+        predicted: logits, shape (N, C).
+        target: class indices in [0, C), shape (N,), integer-valued, no gradient.
+    Returns:
+        a 0-d Tensor  L = -(1/N) * sum_i log_softmax(predicted)[i, target[i]].
+
+    Compute it with graph operations so that autograd differentiates it. Use the
+    log-sum-exp shift: log sum_j e^{x_j} = m + log sum_j e^{x_j - m} with m = max_j x_j, so
+    that large logits do not overflow exp.
+    """
+    # TODO: Part 2.5 - implement cross_entropy.
+    raise NotImplementedError("cross_entropy (Part 2.5)")

@@ -1,0 +1,13 @@
+"""Loss layers."""
+from __future__ import annotations
+
+import mytorch.nn.functional as F
+from mytorch.nn.module import Module
+from mytorch.tensor import Tensor
+
+
+class CrossEntropyLoss(Module):
+    """Mean cross-entropy of logits (N, C) against class indices (N,); see F.cross_entropy."""
+
+    def forward(self, predicted: Tensor, target: Tensor) -> Tensor:
+        return F.cross_entropy(predicted, target)

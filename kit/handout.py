@@ -1,0 +1,118 @@
+"""Generate handout/ from solution/ with nbgrader's ClearSolutions preprocessor.
+
+Every region between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes the one stub of
+the kit, naming the function and its part (looked up in the autograder's rubric):
+
+    # TODO: Part 1.1 - implement Sub.forward.
+    raise NotImplementedError("Sub.forward (Part 1.1)")
+
+Signatures, docstrings and everything outside the regions are kept as they are.
+"""
+from __future__ import annotations
+
+import ast
+import filecmp
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+import nbformat
+from nbgrader.preprocessors import ClearSolutions
+
+from autograder.rubric import Rubric
+
+MARK = "__MYTORCH_STUB__"
+STUB = f'# TODO: {MARK}\nraise NotImplementedError("{MARK}")'
+SKIP_NAMES = {"__pycache__", ".pytest_cache", "validation_accuracy.png"}
+
+
+class HandoutError(Exception):
+    """The solution cannot be turned into a handout (bad markers, stub outside the rubric)."""
+
+
+def strip_solutions(source: str, filename: str) -> str:
+    """The source with every solution region replaced by nbgrader's stub (MARK placeholders)."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(nbformat.v4.new_code_cell(source))
+    clear = ClearSolutions(code_stub={"python": STUB}, enforce_metadata=False)
+    try:
+        notebook, _ = clear.preprocess(notebook, {})
+    except RuntimeError as error:
+        raise HandoutError(f"{filename}: {error}") from None
+    return notebook.cells[0].source
+
+
+def _enclosing_functions(tree: ast.AST) -> Iterator[tuple]:
+    """(first line, last line, qualified name) of every function, outermost first."""
+    def walk(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = prefix + child.name
+                if not isinstance(child, ast.ClassDef):
+                    yield child.lineno, child.end_lineno, name
+                yield from walk(child, name + ".")
+    yield from walk(tree, "")
+
+
+def name_stubs(source: str, filename: str, function_parts: Dict[str, str]) -> str:
+    """Fill each placeholder stub with its function's name and part."""
+    tree = ast.parse(source, filename)
+    functions = list(_enclosing_functions(tree))
+    lines = source.split("\n")
+    for number, line in enumerate(lines, start=1):
+        if MARK not in line:
+            continue
+        owners = [name for first, last, name in functions if first <= number <= last]
+        if not owners:
+            raise HandoutError(f"{filename}:{number}: a solution region outside any function")
+        function = owners[-1]
+        part = function_parts.get(function)
+        if part is None:
+            raise HandoutError(f"{filename}:{number}: {function} is not listed under any part's "
+                               "'functions' in autograder/rubric.toml")
+        text = (f"Part {part} - implement {function}." if line.lstrip().startswith("#")
+                else f"{function} (Part {part})")
+        lines[number - 1] = line.replace(MARK, text)
+    return "\n".join(lines)
+
+
+def source_files(solution: Path) -> List[Path]:
+    return sorted(p for p in solution.rglob("*")
+                  if p.is_file() and not (SKIP_NAMES & set(p.relative_to(solution).parts)))
+
+
+def generate(solution: Path, handout: Path) -> List[Path]:
+    """Write the handout tree for ``solution`` into ``handout`` (replacing it); list its files."""
+    function_parts = Rubric().function_parts()
+    if handout.exists():
+        shutil.rmtree(handout)
+    written = []
+    for path in source_files(solution):
+        relative = path.relative_to(solution)
+        destination = handout / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix == ".py":
+            text = path.read_text()
+            stripped = strip_solutions(text, str(relative))
+            if stripped != text:
+                stripped = name_stubs(stripped, str(relative), function_parts)
+            destination.write_text(stripped)
+        else:
+            shutil.copy2(path, destination)
+        written.append(relative)
+    return written
+
+
+def differences(solution: Path, handout: Path) -> List[str]:
+    """Files in which ``handout`` differs from a fresh generation (empty when in sync)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / "handout"
+        expected = set(generate(solution, fresh))
+        actual = set(source_files(handout)) if handout.exists() else set()
+        actual = {p.relative_to(handout) for p in actual}
+        problems = [f"missing from handout: {p}" for p in sorted(expected - actual)]
+        problems += [f"not generated from solution: {p}" for p in sorted(actual - expected)]
+        problems += [f"out of date: {p}" for p in sorted(expected & actual)
+                     if not filecmp.cmp(fresh / p, handout / p, shallow=False)]
+        return problems

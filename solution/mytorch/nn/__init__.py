@@ -1,0 +1,1 @@
+"""Layers, losses and the graph operations they are built from."""

@@ -1,0 +1,1 @@
+"""Optimizers: update parameters in place from their gradients."""

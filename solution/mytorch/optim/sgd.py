@@ -1,0 +1,37 @@
+"""Stochastic gradient descent, optionally with momentum."""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+
+from mytorch.optim.optimizer import Optimizer
+from mytorch.tensor import Tensor
+
+
+class SGD(Optimizer):
+    """Plain SGD:     W <- W - lr * grad
+    With momentum b: v <- b * v - lr * grad;  W <- W + v      (one v per parameter, v0 = 0)
+
+    Parameters without a gradient (``grad is None``) are left alone.
+    """
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 0.001, momentum: float = 0.0) -> None:
+        super().__init__(params)
+        self.lr = lr
+        self.momentum = momentum
+        self.velocities = [np.zeros(p.shape) for p in self.params]
+
+    def step(self) -> None:
+        """Update every parameter's ``.data`` in place."""
+        ### BEGIN SOLUTION
+        for param, velocity in zip(self.params, self.velocities):
+            if param.grad is None:
+                continue
+            if self.momentum:
+                velocity *= self.momentum
+                velocity -= self.lr * param.grad.data
+                param.data += velocity
+            else:
+                param.data -= self.lr * param.grad.data
+        ### END SOLUTION

@@ -1,0 +1,55 @@
+"""Helpers for the kit's own tests: run ./grade.sh and read what it printed."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTION = ROOT / "solution"
+HANDOUT = ROOT / "handout"
+
+
+@dataclass
+class Graded:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def scores(self) -> Dict[str, float]:
+        """The Autolab scores line, which must be the very last line of output."""
+        last = self.stdout.strip().splitlines()[-1]
+        return json.loads(last)["scores"]
+
+    @property
+    def total(self) -> float:
+        return sum(self.scores.values())
+
+
+def grade(*args: str, env: Dict[str, str] | None = None, timeout: float = 600) -> Graded:
+    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    done = subprocess.run([str(ROOT / "grade.sh"), *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout, stdin=subprocess.DEVNULL)
+    return Graded(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture
+def solution_copy(tmp_path: Path) -> Path:
+    """A scratch copy of the reference solution to break on purpose."""
+    target = tmp_path / "target"
+    shutil.copytree(SOLUTION, target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    """Apply a deliberate bug; fails loudly if the solution no longer contains ``old``."""
+    text = path.read_text()
+    assert text.count(old) == 1, f"{path.name}: expected exactly one occurrence of {old!r}"
+    path.write_text(text.replace(old, new))
