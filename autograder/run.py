@@ -42,6 +42,7 @@ def parse_args(argv: Optional[List[str]], rubric: Rubric) -> argparse.Namespace:
 
 
 def default_target() -> Path:
+    """The student bundle keeps mytorch/ beside autograder/; the repository keeps handout/."""
     root = AUTOGRADER_DIR.parent
     return root if (root / "mytorch").is_dir() else root / "handout"
 

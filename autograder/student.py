@@ -161,7 +161,10 @@ def _exit_reason(status: Optional[int], error: BaseException) -> str:
     if status is None:
         return f"{type(error).__name__}: {error}"
     if status < 0:
-        name = signal.Signals(-status).name if -status in signal.Signals._value2member_map_ else -status
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = str(-status)
         hint = " - often running out of memory" if name == "SIGKILL" else ""
         return f"killed by signal {name}{hint}"
     return f"exit code {status}"
