@@ -240,3 +240,38 @@ def cross_entropy(predicted: tensor.Tensor, target: tensor.Tensor) -> tensor.Ten
     """
     # TODO: Part 2.5 - implement cross_entropy.
     raise NotImplementedError("cross_entropy (Part 2.5)")
+
+
+# ---------------------------------------------------------------------------------------
+# Part 4.2: Conv2d, by im2col: turn every receptive field into a row, then one matmul.
+# ---------------------------------------------------------------------------------------
+class Conv2d(Function):
+    """2-d cross-correlation with stride s and zero padding P (what deep learning calls conv).
+
+    Shapes: x (N, C, H, W), weight (O, C, kH, kW), bias (O,) -> out (N, O, Ho, Wo) with
+    Ho = (H + 2P - kH) // s + 1 and Wo = (W + 2P - kW) // s + 1. With xp = x zero-padded by P:
+
+        out[n, o, i, j] = bias[o] + sum_{c, p, q} weight[o, c, p, q] * xp[n, c, s*i + p, s*j + q]
+
+    im2col: the receptive field of output pixel (n, i, j) is the block xp[n, :, s*i:s*i+kH,
+    s*j:s*j+kW]; flattened, the blocks are the rows of ``cols`` (N*Ho*Wo, C*kH*kW), and the
+    whole convolution is ``cols @ weight.reshape(O, -1).T``: one matrix product, no loop
+    over pixels. With g = dL/dout arranged as G (N*Ho*Wo, O), the matmul rule gives
+
+        dL/dweight = G.T @ cols            dL/dbias[o] = sum_{n, i, j} g[n, o, i, j]
+        dL/dcols   = G @ weight.reshape(O, -1)
+
+    and col2im adds each row of dL/dcols back onto the block of xp it was copied from (blocks
+    overlap when s < k, so the additions accumulate); cropping the padding gives dL/dx.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, x: tensor.Tensor, weight: tensor.Tensor,
+                bias: tensor.Tensor, stride: int = 1, padding: int = 0) -> tensor.Tensor:
+        # TODO: Part 4.2 - implement Conv2d.forward.
+        raise NotImplementedError("Conv2d.forward (Part 4.2)")
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        # TODO: Part 4.2 - implement Conv2d.backward.
+        raise NotImplementedError("Conv2d.backward (Part 4.2)")

@@ -284,3 +284,70 @@ def cross_entropy(predicted: tensor.Tensor, target: tensor.Tensor) -> tensor.Ten
     log_probs = shifted - log_sum_exp
     return -(log_probs * tensor.Tensor(one_hot)).sum() / batch_size
     ### END SOLUTION
+
+
+# ---------------------------------------------------------------------------------------
+# Part 4.2: Conv2d, by im2col: turn every receptive field into a row, then one matmul.
+# ---------------------------------------------------------------------------------------
+class Conv2d(Function):
+    """2-d cross-correlation with stride s and zero padding P (what deep learning calls conv).
+
+    Shapes: x (N, C, H, W), weight (O, C, kH, kW), bias (O,) -> out (N, O, Ho, Wo) with
+    Ho = (H + 2P - kH) // s + 1 and Wo = (W + 2P - kW) // s + 1. With xp = x zero-padded by P:
+
+        out[n, o, i, j] = bias[o] + sum_{c, p, q} weight[o, c, p, q] * xp[n, c, s*i + p, s*j + q]
+
+    im2col: the receptive field of output pixel (n, i, j) is the block xp[n, :, s*i:s*i+kH,
+    s*j:s*j+kW]; flattened, the blocks are the rows of ``cols`` (N*Ho*Wo, C*kH*kW), and the
+    whole convolution is ``cols @ weight.reshape(O, -1).T``: one matrix product, no loop
+    over pixels. With g = dL/dout arranged as G (N*Ho*Wo, O), the matmul rule gives
+
+        dL/dweight = G.T @ cols            dL/dbias[o] = sum_{n, i, j} g[n, o, i, j]
+        dL/dcols   = G @ weight.reshape(O, -1)
+
+    and col2im adds each row of dL/dcols back onto the block of xp it was copied from (blocks
+    overlap when s < k, so the additions accumulate); cropping the padding gives dL/dx.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, x: tensor.Tensor, weight: tensor.Tensor,
+                bias: tensor.Tensor, stride: int = 1, padding: int = 0) -> tensor.Tensor:
+        ### BEGIN SOLUTION
+        n, c, h, w = x.shape
+        o, _, kh, kw = weight.shape
+        xp = np.pad(x.data, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+        # A strided view (no copy): windows[n, c, i, j, p, q] = xp[n, c, s*i + p, s*j + q].
+        windows = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))
+        windows = windows[:, :, ::stride, ::stride]
+        ho, wo = windows.shape[2], windows.shape[3]
+        cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * kh * kw)
+        out = cols @ weight.data.reshape(o, -1).T + bias.data          # (N*Ho*Wo, O)
+
+        ctx.save_for_backward(weight)
+        ctx.cols = cols
+        ctx.geometry = (x.shape, xp.shape, ho, wo, stride, padding)
+        return tensor.Tensor(out.reshape(n, ho, wo, o).transpose(0, 3, 1, 2))
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION
+        (weight,) = ctx.saved_tensors
+        x_shape, xp_shape, ho, wo, stride, padding = ctx.geometry
+        n, c, h, w = x_shape
+        o, _, kh, kw = weight.shape
+        g = grad_output.transpose(0, 2, 3, 1).reshape(n * ho * wo, o)   # rows match cols
+
+        grad_weight = (g.T @ ctx.cols).reshape(weight.shape)
+        grad_bias = g.sum(axis=0)
+        grad_cols = (g @ weight.data.reshape(o, -1)).reshape(n, ho, wo, c, kh, kw)
+
+        # col2im: one strided slice of xp per kernel offset (p, q), kh*kw additions in all.
+        grad_xp = np.zeros(xp_shape)
+        for p in range(kh):
+            for q in range(kw):
+                grad_xp[:, :, p:p + stride * ho:stride, q:q + stride * wo:stride] += \
+                    grad_cols[:, :, :, :, p, q].transpose(0, 3, 1, 2)
+        grad_x = grad_xp[:, :, padding:padding + h, padding:padding + w]
+        return grad_x, grad_weight, grad_bias, None, None
+        ### END SOLUTION
