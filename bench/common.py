@@ -12,7 +12,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Callable, List
+from typing import Callable, Dict, List, Optional
 
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                   "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
@@ -50,7 +50,7 @@ def _line(t: Timings, kind: str) -> str:
             + ", ".join(f"{v * 1000:.1f}" for v in values))
 
 
-def report(title: str, mine: Timings, theirs: Timings, target: float) -> float:
+def report(title: str, mine: Timings, theirs: Timings, target: Optional[float] = None) -> float:
     """Print both libraries' medians and the ratios MyTorch / PyTorch; return the wall ratio.
 
     CPU time (``time.process_time``, one thread each) is printed beside wall time: other
@@ -63,9 +63,20 @@ def report(title: str, mine: Timings, theirs: Timings, target: float) -> float:
         print(_line(theirs, kind))
         ratios[kind] = statistics.median(getattr(mine, kind)) / statistics.median(getattr(theirs, kind))
     for kind, ratio in ratios.items():
-        verdict = "meets" if ratio <= target else "misses"
-        print(f"  ratio MyTorch/PyTorch ({kind} medians) = {ratio:.2f}  ({verdict} the target <= {target:g})")
+        verdict = "" if target is None else (
+            f"  ({'meets' if ratio <= target else 'misses'} the target <= {target:g})")
+        print(f"  ratio MyTorch/PyTorch ({kind} medians) = {ratio:.2f}{verdict}")
     return ratios["wall"]
+
+
+def report_accuracies(name: str, title: str, ratio: float, accuracies: Dict[str, List[float]],
+                      target: Optional[float]) -> None:
+    """Print each library's accuracies (against ``target`` unless None), then the RESULT line."""
+    for library, values in accuracies.items():
+        verdict = "" if target is None else (
+            f"  ({'meets' if min(values) >= target else 'misses'} >= {100 * target:.0f}%)")
+        print(f"  {library:8} {title}: " + ", ".join(f"{100 * a:.2f}%" for a in values) + verdict)
+    print(f"RESULT {name} ratio={ratio:.3f} accuracy={min(accuracies['MyTorch']):.4f}")
 
 
 def header(description: str) -> None:

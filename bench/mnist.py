@@ -99,14 +99,8 @@ def main() -> None:
         history = theirs.run(lambda: run_torch(data, seed, epochs))
         accuracies["PyTorch"].append(history[-1])
     ratio = common.report(f"training + {len(history)} validations", mine, theirs, TARGET_RATIO)
-    for name, values in accuracies.items():
-        low = min(values)
-        print(f"  {name:8} final validation accuracy per run: "
-              + ", ".join(f"{100 * a:.2f}%" for a in values)
-              + ("" if args.quick else f"  ({'meets' if low >= TARGET_ACCURACY else 'misses'} "
-                                         f">= {100 * TARGET_ACCURACY:.0f}%)"))
-    print(f"RESULT mnist ratio={ratio:.3f} accuracy={min(accuracies['MyTorch']):.4f}")
-
+    common.report_accuracies("mnist", "final validation accuracy per run", ratio, accuracies,
+                             None if args.quick else TARGET_ACCURACY)
 
 if __name__ == "__main__":
     main()
