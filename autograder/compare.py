@@ -39,7 +39,8 @@ def describe(array) -> str:
     """'shape (2, 2) [[1, 2], [3, 4]]' when few enough to read, else the shape and the range."""
     array = np.asarray(array)
     if array.size <= SHOW_VALUES:
-        return f"shape {array.shape} {np.array2string(array, precision=4, separator=', ')}"
+        values = np.array2string(array, precision=4, separator=", ").replace("\n", "")
+        return f"shape {array.shape} {values}"
     if array.dtype.kind in "iufb":
         finite = array[np.isfinite(array)] if array.dtype.kind == "f" else array
         if finite.size:
@@ -64,7 +65,8 @@ def check_close(got, expected, *, what: str, context: str = "", hint: str = "",
     """Fail unless ``got`` has the shape of ``expected`` and matches it within tolerance.
 
     ``mistakes`` maps the description of a known mistake to the answer that mistake gives;
-    when ``got`` equals one of them, the feedback names the mistake.
+    when ``got`` equals one of them, the feedback names that mistake (and only it). Otherwise
+    it gives what the data suggests (value_hint, shape_hint), then the check's ``hint``.
     """
     expected = np.asarray(expected, dtype=np.float64)
     if got is None:
@@ -74,14 +76,13 @@ def check_close(got, expected, *, what: str, context: str = "", hint: str = "",
         fail(what, f"expected numbers, got values of type {got.dtype}", context, hint)
     got = got.astype(np.float64)
     if got.shape != expected.shape:
-        specific = known_mistake(got, mistakes) or shape_hint(got, expected)
         fail(what, f"expected shape {expected.shape}, got shape {got.shape}", context,
-             _hints(specific, hint))
+             known_mistake(got, mistakes) or _hints(shape_hint(got, expected), hint))
     bad = ~np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=False)
     if not bad.any():
         return
-    specific = known_mistake(got, mistakes) or value_hint(got, expected)
-    fail(what, mismatch_report(got, expected, bad), context, _hints(specific, hint))
+    fail(what, mismatch_report(got, expected, bad), context,
+         known_mistake(got, mistakes) or _hints(value_hint(got, expected), hint))
 
 
 def mismatch_report(got: np.ndarray, expected: np.ndarray, bad: np.ndarray) -> str:
@@ -108,7 +109,7 @@ def mismatch_report(got: np.ndarray, expected: np.ndarray, bad: np.ndarray) -> s
 
 
 def _hints(specific: str, general: str) -> str:
-    """The hint the data points to first, then the check's general hint (each once)."""
+    """The hint the data points to, then the check's general hint (each once)."""
     return "\n".join(h for h in dict.fromkeys((specific, general)) if h)
 
 
@@ -123,7 +124,7 @@ def known_mistake(got: np.ndarray, mistakes: Optional[Dict[str, np.ndarray]]) ->
     for description, answer in (mistakes or {}).items():
         answer = np.asarray(answer, dtype=np.float64)
         if answer.shape == got.shape and np.allclose(got, answer, rtol=RTOL, atol=ATOL):
-            return f"your result is exactly what this mistake gives: {description}"
+            return f"your result matches a known mistake: {description}"
     return ""
 
 
