@@ -51,12 +51,12 @@ def describe(array) -> str:
 def sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
     """``grad`` summed over the axes that broadcasting added or stretched to reach its shape."""
     grad = np.asarray(grad)
-    while grad.ndim > len(shape):
-        grad = grad.sum(axis=0)
-    for axis, size in enumerate(shape):
-        if size == 1 and grad.shape[axis] != 1:
-            grad = grad.sum(axis=axis, keepdims=True)
-    return grad
+    extra = grad.ndim - len(shape)
+    if extra < 0:
+        return grad
+    stretched = [extra + i for i, size in enumerate(shape)
+                 if size == 1 and grad.shape[extra + i] != 1]
+    return grad.sum(axis=tuple(range(extra)) + tuple(stretched)).reshape(shape)
 
 
 def check_close(got, expected, *, what: str, context: str = "", hint: str = "",

@@ -78,13 +78,21 @@ def _failure_block(r: CheckResult, verbose: bool, style: Style) -> str:
     if not r.tests:
         return f"{header}\n  no test ran for this check"
     lines = [header]
-    for t in ([t for t in r.tests if not t.passed] if verbose else [r.first_failure]):
-        message = failure_text(t).splitlines()
-        if not verbose and len(message) > MAX_FEEDBACK_LINES:
+    if not verbose:
+        message = failure_text(r.first_failure).splitlines()
+        if len(message) > MAX_FEEDBACK_LINES:
             message = message[:MAX_FEEDBACK_LINES] + ["  ... (./grade.sh -v shows everything)"]
-        if verbose:
-            lines.append(f"  test {t.nodeid.split('::')[-1]}:")
         lines.extend("  " + line for line in message)
+        return "\n".join(lines)
+    # -v: every failing test, those with the same message (often a stub) shown once.
+    by_message: Dict[str, List[str]] = {}
+    for t in r.tests:
+        if not t.passed:
+            by_message.setdefault(failure_text(t), []).append(t.nodeid.split("::")[-1])
+    for message, names in by_message.items():
+        more = f" and {len(names) - 1} more with the same message" if len(names) > 1 else ""
+        lines.append(f"  test {names[0]}{more}:")
+        lines.extend("  " + line for line in message.splitlines())
     return "\n".join(lines)
 
 
