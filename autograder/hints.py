@@ -56,10 +56,11 @@ HINTS = {
     "batchnorm_eval_batch_stats": "in eval mode the output must use running_mean and running_var, "
                                   "not the statistics of the batch (is_train is False after eval()).",
     "batchnorm_eval_updates": "eval mode must leave running_mean and running_var unchanged.",
-    "sgd_sign": "the gradient was added: SGD steps downhill, W <- W - lr * grad.",
+    "sgd_sign": "the gradient was added: SGD subtracts it (steps downhill), W <- W - lr * grad.",
     "momentum_sign": "the velocity has the wrong sign: v <- momentum * v - lr * grad, then W <- W + v "
                      "(or equivalently W <- W - v with v <- momentum * v + lr * grad).",
     "momentum_ignored": "the velocity is not kept between steps (one velocity per parameter, kept in "
                         "the optimizer): this is plain SGD.",
     "momentum_order": "W was updated with the old velocity; update v first, then W <- W + v.",
+    "relu_identity": "the output is the input unchanged: relu(x) = max(x, 0) sets negatives to 0.",
 }

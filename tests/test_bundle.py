@@ -216,3 +216,14 @@ def test_unpacked_bundle_grades_sandboxes_and_hands_in(unpacked):
     assert not [m for m in members if "__pycache__" in m or m.endswith(".pyc")]
     assert "mytorch/tensor.py" in handin.stdout              # the member list is printed
     assert "NotImplementedError" not in handin.stderr         # nothing left unimplemented
+
+
+def test_grade_before_installing_says_how_to_install(unpacked, tmp_path):
+    bare = tmp_path / "bare-python"                 # a Python without site-packages
+    bare.write_text('#!/bin/sh\nexec python3 -S "$@"\n')
+    bare.chmod(0o755)
+    graded = subprocess.run(["./grade.sh"], cwd=unpacked, capture_output=True, text=True,
+                            env={**student_env(), "PYTHON": str(bare)}, timeout=60)
+    assert graded.returncode == 1
+    assert "pip install -r requirements.txt" in graded.stderr
+    assert "Traceback" not in graded.stderr

@@ -152,7 +152,10 @@ def test_bugs_in_part_2_are_named(solution_copy):
     replace_in(solution_copy / "mytorch/nn/functional.py",
                "shift = tensor.Tensor(predicted.data.max(axis=1, keepdims=True))",
                "shift = tensor.Tensor(np.zeros((batch_size, 1)))")
+    replace_in(solution_copy / "mytorch/nn/functional.py", "return (grad_output * (a.data > 0),)",
+               "return (grad_output,)")
     out = feedback_of(solution_copy, "2")
+    assert "ReLU()(x): gradient of x" in out and HINTS["local_derivative_missing"] in out
     assert HINTS["linear_transposed"] in out
     assert "Linear(3, 3) forward (x @ W.T + b)\n    on: x shape (5, 3), values in [" in out
     assert HINTS["batchnorm_unbiased_norm"] in out
