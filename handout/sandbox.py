@@ -36,8 +36,9 @@ def _text(value) -> str:
     if isinstance(value, (bool, str)):
         return str(value)
     value = getattr(value, "data", value)                      # a Tensor shows its data
-    return np.array2string(np.asarray(value, dtype=float), precision=6, separator=", ",
-                           suppress_small=True).replace("\n", "")
+    text = np.array2string(np.asarray(value, dtype=float), precision=6, separator=", ",
+                           suppress_small=True)
+    return " ".join(text.split())                             # one line
 
 
 def _same(yours, expected) -> bool:
@@ -263,7 +264,7 @@ def conv_example() -> None:
     out = conv(x)
     show("sums of 2x2 windows", out, [[[[8, 12], [20, 24]]]])
     out.backward()
-    show("x.grad (windows per pixel)", grad_of(x), [[[[1, 2, 1], [2, 4, 2], [1, 2, 1]]]])
+    show("x.grad: windows/pixel", grad_of(x), [[[[1, 2, 1], [2, 4, 2], [1, 2, 1]]]])
 
 
 # ---------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def test_untouched_handout_gets_zero_with_every_part_explained():
     assert graded.stdout.count("Not implemented yet") == 1
     for part in RUBRIC.parts:
         for check in part.checks:
-            row = re.compile(rf"^  {re.escape(part.number)} +{check} +\S+ +mytorch/\S+:\d+",
+            row = re.compile(rf"^  {re.escape(part.number)} +{check} +\S+ +\S+\.py:\d+",
                              re.MULTILINE)
             assert row.search(graded.stdout), f"no line for {part.number} [{check}]"
     assert "FAIL" not in graded.stdout
