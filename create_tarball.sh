@@ -66,14 +66,17 @@ if [ -n "$stubs" ]; then
     warn "$count function(s) still raise the handout's NotImplementedError stub; they score 0:"
     printf '%s\n' "$stubs" \
         | sed -E 's/^([^:]+):([0-9]+):.*NotImplementedError\("(.+) \(Part ([0-9.]+)\)"\).*$/\4 \3/' \
-        | sort -t' ' -k1,1V -s \
-        | awk '{ if ($1 != part) { if (part != "") print line; part = $1; line = "    Part " $1 ": " $2 }
-                 else line = line ", " $2 }
-               END { if (part != "") print line }' >&2
+        | sort -t' ' -k1,1 -s \
+        | awk '$1 != part { if (line != "") print line; part = $1; line = "    Part " $1 ": " $2
+                            seen[$1 " " $2] = 1; next }
+               seen[$1 " " $2]++ { next }
+               length(line) + length($2) > 88 { print line ","; line = "        " $2; next }
+               { line = line ", " $2 }
+               END { if (line != "") print line }' >&2
 fi
 
 if (cd "$target" && grep -rlE --include='*.py' --exclude-dir=__pycache__ \
-        '^\s*(import|from)\s+torch\b' mytorch >/dev/null 2>&1); then
+        '^[[:space:]]*(import|from)[[:space:]]+torch([[:space:].]|$)' mytorch >/dev/null 2>&1); then
     warn "mytorch/ imports torch; the grader forbids it (mytorch is numpy only)."
 fi
 

@@ -110,3 +110,13 @@ def test_wrong_directory_is_refused_with_directions(tmp_path):
     assert done.returncode == 1 and "has no mytorch/ directory" in done.stderr
     done = create_tarball(tmp_path, "--bogus")
     assert done.returncode == 2 and "unknown argument" in done.stderr
+
+
+def test_importing_torch_is_warned(tmp_path):
+    folder = student_folder(tmp_path, SOLUTION, plot=True)
+    (folder / "mytorch/cheat.py").write_text("import numpy as np\nimport torch.nn\n")
+    done = create_tarball(folder)
+    assert done.returncode == 0
+    assert "mytorch/ imports torch" in done.stderr
+    (folder / "mytorch/cheat.py").write_text("import torchvision_free_name = 1\n")
+    assert "imports torch" not in create_tarball(folder).stderr
