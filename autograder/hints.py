@@ -62,5 +62,7 @@ HINTS = {
     "momentum_ignored": "the velocity is not kept between steps (one velocity per parameter, kept in "
                         "the optimizer): this is plain SGD.",
     "momentum_order": "W was updated with the old velocity; update v first, then W <- W + v.",
+    "RecursionError": "endless recursion is often numpy meeting a Tensor: use .data on both "
+                      "sides (a.data - b.data, not a.data - b), or an operator calling itself.",
     "relu_identity": "the output is the input unchanged: relu(x) = max(x, 0) sets negatives to 0.",
 }

@@ -53,9 +53,12 @@ def failure_text(outcome: TestOutcome) -> str:
     text = outcome.message or "failed"
     if outcome.blocked_by:
         error = outcome.error
-        state = "is not implemented yet" if outcome.not_implemented else "raised an error"
-        text += (f"\nThis check needs {error['function']} from Part {error['part']} first "
-                 f"(it {state} there).")
+        if outcome.not_implemented:
+            text += (f"\nThis check needs {error['function']} from Part {error['part']} first "
+                     "(it is not implemented yet).")
+        else:
+            text += (f"\nThe error was raised in {error['function']}, which belongs to Part "
+                     f"{error['part']}: if that part fails too, fix it first.")
     return text
 
 

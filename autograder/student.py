@@ -20,6 +20,7 @@ from typing import Any, Optional
 
 from autograder import wire
 from autograder.compare import GradingFailure
+from autograder.hints import HINTS
 
 WORKER = Path(__file__).with_name("worker.py")
 
@@ -160,6 +161,8 @@ class StudentProcess:
             text = f"Your code could not be imported: {kind}: {message}{where}"
         else:
             text = f"Your code raised {kind}: {message}{where}"
+        if kind in HINTS:                                   # errors with a usual cause
+            text += f"\nhint: {HINTS[kind]}"
         return StudentCodeError(text, kind=kind, function=function, part=part, where=place)
 
     def __enter__(self) -> "StudentProcess":

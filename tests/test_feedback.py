@@ -187,7 +187,7 @@ def test_a_check_blocked_by_another_part_says_which(solution_copy):
                      out, re.MULTILINE), out
     assert re.search(r"^  2\.3  sgd +SGD\.step +mytorch/optim/sgd\.py:\d+$", out, re.MULTILINE)
     verbose = feedback_of(solution_copy, "2.6", verbose=True)
-    assert "This check needs SGD.step from Part 2.3 first (it is not implemented yet there)." in verbose
+    assert "This check needs SGD.step from Part 2.3 first (it is not implemented yet)." in verbose
     assert "FAIL 2.6 SGD with momentum [momentum]" in verbose
 
 
@@ -228,3 +228,16 @@ def test_piped_grade_output_and_results_json_are_plain(tmp_path):
     graded = grade("1.1", "--json", str(results), env={**env, "TERM": "xterm-256color", "NO_COLOR": ""})
     assert "\033[" not in graded.stdout
     assert "\033[" not in results.read_text()
+
+
+def test_errors_in_another_parts_function_point_there(solution_copy):
+    replace_in(solution_copy / "mytorch/nn/functional.py", "return tensor.Tensor(a.data - b.data)",
+               "return tensor.Tensor(a.data - b)")
+    out = feedback_of(solution_copy, "2.4", verbose=True)
+    assert "Your code raised RecursionError" in out
+    assert HINTS["RecursionError"] in out
+    replace_in(solution_copy / "mytorch/nn/functional.py", "return tensor.Tensor(a.data - b)",
+               "return tensor.Tensor(a.data - b.data, bogus=True)")
+    out = feedback_of(solution_copy, "2.4")
+    assert "in Sub.forward (mytorch/nn/functional.py:" in out
+    assert "The error was raised in Sub.forward, which belongs to Part 1.1" in out
