@@ -61,7 +61,9 @@ def _tree(directory: Path, prefix: str = "") -> Dict[str, Path]:
 
 def contents(root: Path = ROOT) -> Dict[str, Path]:
     """Every file of the bundle: path inside the bundle -> file in the repository."""
-    files = _tree(root / HANDOUT.name)                 # mytorch/, hw1/, sandbox.py
+    handout_dir = root / HANDOUT.name                  # mytorch/, hw1/, sandbox.py, as generated
+    files = {p.relative_to(handout_dir).as_posix(): p for p in handout.source_files(handout_dir)
+             if not is_instructor_only(p.relative_to(handout_dir))}
     files.update(_tree(root / "autograder", "autograder/"))
     if (root / "data").is_dir():
         files.update(_tree(root / "data", "data/"))

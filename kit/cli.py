@@ -26,8 +26,7 @@ def cmd_handout(args: argparse.Namespace) -> int:
 def cmd_bundle(args: argparse.Namespace) -> int:
     archive = bundle.build(Path(args.out))
     names = bundle.member_names(archive)
-    print(f"Wrote {archive} ({len(names)} files, "
-          f"{archive.stat().st_size / 2 ** 20:.1f} MB).")
+    print(f"Wrote {archive} ({len(names)} files, {archive.stat().st_size / 2 ** 10:,.0f} KB).")
     print("A student runs: tar -xzf " + archive.name + f" && cd {bundle.BUNDLE_NAME} && "
           "pip install -r requirements.txt && ./grade.sh")
     return 0

@@ -144,6 +144,16 @@ def test_hidden_tests_are_removed_and_leftover_markers_refused(tmp_path):
         bundle.build(tmp_path / "dist", root=root)
 
 
+def test_local_outputs_in_the_handout_are_not_shipped(tmp_path):
+    root = _scratch_repository(tmp_path)
+    (root / "handout/hw1").mkdir(exist_ok=True)
+    (root / "handout/hw1/validation_accuracy.png").write_bytes(b"a plot from a local run")
+    (root / "handout/mytorch/__pycache__").mkdir()
+    (root / "handout/mytorch/__pycache__/tensor.cpython-311.pyc").write_bytes(b"cache")
+    names = bundle.member_names(bundle.build(tmp_path / "dist", root=root))
+    assert not [n for n in names if n.endswith((".png", ".pyc"))]
+
+
 def test_build_refuses_a_stale_handout(tmp_path):
     root = _scratch_repository(tmp_path)
     sub = root / "handout/mytorch/nn/functional.py"
