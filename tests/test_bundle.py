@@ -79,39 +79,56 @@ def test_bundle_has_no_instructor_paths(archive):
     assert "pyproject.toml" not in inside
 
 
-def _solution_lines() -> set:
-    """Lines inside the solution's BEGIN/END SOLUTION regions that occur nowhere else in it:
-    the text a student must not receive (lines like 'return out' are common code, skipped)."""
-    inside, outside = set(), set()
+def _code_lines(text: str) -> list:
+    """The stripped, non-empty, non-comment lines of a file."""
+    return [line.strip() for line in text.splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+
+
+def _solution_secrets() -> tuple:
+    """What a student must not receive: (lines, pairs of consecutive lines) of the solution's
+    BEGIN/END SOLUTION regions. A line counts when it is distinctive: 12 characters or more
+    and nowhere outside the regions (``return out`` is common code)."""
+    regions, outside = [], set()
     for path in SOLUTION.rglob("*.py"):
-        in_region = False
+        region = None
         for line in path.read_text().splitlines():
             stripped = line.strip()
             if "BEGIN SOLUTION" in stripped:
-                in_region = True
+                region = []
             elif "END SOLUTION" in stripped:
-                in_region = False
+                regions.append(region)
+                region = None
             elif stripped and not stripped.startswith("#"):
-                (inside if in_region else outside).add(stripped)
-    return {line for line in inside - outside if len(line) >= 12}
+                region.append(stripped) if region is not None else outside.add(stripped)
+    lines = {line for region in regions for line in region if len(line) >= 12} - outside
+    pairs = {pair for region in regions for pair in zip(region, region[1:])
+             if lines & set(pair)}
+    return lines, pairs
 
 
-def _bundle_text_lines(archive: Path):
+def _bundle_texts(archive: Path):
+    """(name inside the bundle, text) of every text file."""
     with tarfile.open(archive) as tar:
         for member in tar.getmembers():
             if member.isfile() and Path(member.name).suffix in TEXT_SUFFIXES:
-                text = tar.extractfile(member).read().decode("utf-8")
-                for line in text.splitlines():
-                    yield member.name, line
+                yield member.name.split("/", 1)[1], tar.extractfile(member).read().decode("utf-8")
 
 
 def test_bundle_leaks_no_solution_and_no_hidden_test(archive):
-    secret = _solution_lines()
-    assert len(secret) > 20, "the solution should have many distinctive lines"
-    for name, line in _bundle_text_lines(archive):
-        assert line.strip() not in secret, f"{name} contains solution code: {line.strip()}"
+    lines, pairs = _solution_secrets()
+    assert len(lines) > 20 and len(pairs) > 20, "the solution should have many distinctive lines"
+    for name, text in _bundle_texts(archive):
         for marker in bundle.FORBIDDEN_MARKERS:
-            assert marker not in line, f"{name} contains '{marker}'"
+            assert marker not in text, f"{name} contains '{marker}'"
+        code = _code_lines(text)
+        if name.startswith("autograder/"):
+            # The grader calls the same API as the solution (optimizer.zero_grad()), one line
+            # at a time; two consecutive solution lines would be copied code.
+            leaked = set(zip(code, code[1:])) & pairs
+        else:
+            leaked = set(code) & lines
+        assert not leaked, f"{name} contains solution code: {sorted(leaked)[:3]}"
 
 
 def _scratch_repository(tmp_path: Path) -> Path:
@@ -135,7 +152,7 @@ def test_hidden_tests_are_removed_and_leftover_markers_refused(tmp_path):
     archive = bundle.build(tmp_path / "dist", root=root)
     names = bundle.member_names(archive)
     assert not [n for n in names if "hidden" in n]
-    lines = [line for _, line in _bundle_text_lines(archive)]
+    lines = [line for _, text in _bundle_texts(archive) for line in text.splitlines()]
     assert "PUBLIC_AFTER_THE_REGION = 1" in lines
     assert not [line for line in lines if "SECRET" in line]
 
