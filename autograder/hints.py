@@ -64,5 +64,10 @@ HINTS = {
     "momentum_order": "W was updated with the old velocity; update v first, then W <- W + v.",
     "RecursionError": "endless recursion is often numpy meeting a Tensor: use .data on both "
                       "sides (a.data - b.data, not a.data - b), or an operator calling itself.",
+    "adam_no_bias_correction": "the moments are not bias-corrected: divide m by (1 - beta1**t) "
+                                "and v by (1 - beta2**t), with t the number of steps taken so far.",
+    "adam_eps_inside": "eps goes outside the square root: W <- W - lr * m_hat / (sqrt(v_hat) + eps).",
+    "adam_sign": "the step was added: Adam moves against the gradient, W <- W - lr * m_hat / "
+                 "(sqrt(v_hat) + eps).",
     "relu_identity": "the output is the input unchanged: relu(x) = max(x, 0) sets negatives to 0.",
 }

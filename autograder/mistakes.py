@@ -42,6 +42,40 @@ def sgd_mistakes(params, grads, lr: float, momentum: float = 0.0) -> dict:
                                                     update_first=True)}
 
 
+def adam_trajectory(params, grads, lr: float = 0.001, betas=(0.9, 0.999), eps: float = 1e-8,
+                    bias_correction: bool = True, eps_inside: bool = False,
+                    sign: float = -1.0) -> list:
+    """Parameters after every step of Adam written with the given (possibly wrong) choices.
+
+    The right one: m <- b1 m + (1 - b1) g, v <- b2 v + (1 - b2) g^2, m_hat = m / (1 - b1^t),
+    v_hat = v / (1 - b2^t), W <- W - lr m_hat / (sqrt(v_hat) + eps).
+    """
+    beta1, beta2 = betas
+    params = [np.array(p, dtype=np.float64) for p in params]
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    history = []
+    for t, step_grads in enumerate(grads, start=1):
+        for k, g in enumerate(step_grads):
+            m[k] = beta1 * m[k] + (1 - beta1) * g
+            v[k] = beta2 * v[k] + (1 - beta2) * g * g
+            m_hat, v_hat = m[k], v[k]
+            if bias_correction:
+                m_hat, v_hat = m[k] / (1 - beta1 ** t), v[k] / (1 - beta2 ** t)
+            denominator = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
+            params[k] = params[k] + sign * lr * m_hat / denominator
+        history.append([p.copy() for p in params])
+    return history
+
+
+def adam_mistakes(params, grads, **options) -> dict:
+    """{hint text: trajectory} for the usual mistakes in Adam."""
+    return {HINTS["adam_no_bias_correction"]: adam_trajectory(params, grads, **options,
+                                                               bias_correction=False),
+            HINTS["adam_eps_inside"]: adam_trajectory(params, grads, **options, eps_inside=True),
+            HINTS["adam_sign"]: adam_trajectory(params, grads, **options, sign=1.0)}
+
+
 def batchnorm(gamma, beta, batches, eval_x, eps, momentum, norm_ddof=0, running_ddof=1,
              swapped=False, eval_batch_stats=False, eval_updates=False) -> dict:
     """BatchNorm1d in numpy, with switches for the usual mistakes (defaults: the right one)."""

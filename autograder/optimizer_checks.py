@@ -7,7 +7,7 @@ import torch
 from autograder import reference
 from autograder.compare import check_close, check_equal
 from autograder.hints import HINTS
-from autograder.mistakes import sgd_mistakes
+from autograder.mistakes import adam_mistakes, sgd_mistakes
 
 SHAPES = [(3, 4), (4,), (2, 2)]       # several parameters: state must be kept per parameter
 STEPS = 4
@@ -28,7 +28,7 @@ def check_optimizer(student, rng: np.random.Generator, kind: str, options: dict)
     context = (f"{len(SHAPES)} parameters of shapes {', '.join(map(str, SHAPES))}, "
                f"{STEPS} steps with fixed random gradients")
     hint = HINTS.get(kind if "momentum" not in options else "momentum", "")
-    wrong = sgd_mistakes(params, grads, **options) if kind == "sgd" else {}
+    wrong = (sgd_mistakes if kind == "sgd" else adam_mistakes)(params, grads, **options)
     for step, step_grads in enumerate(grads):
         for t, g in zip(tensors, step_grads):
             t.grad = reference.tensor(g)

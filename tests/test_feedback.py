@@ -10,7 +10,7 @@ import torch
 from autograder import report
 from autograder.compare import GradingFailure, check_close, describe
 from autograder.hints import HINTS
-from autograder.mistakes import batchnorm, sgd_trajectory
+from autograder.mistakes import adam_trajectory, batchnorm, sgd_trajectory
 from conftest import grade, replace_in
 
 
@@ -95,6 +95,16 @@ def test_the_mistake_simulators_are_right_when_no_mistake_is_made():
     tensors = [torch.tensor(p, requires_grad=True) for p in params]
     optimizer = torch.optim.SGD(tensors, lr=0.1, momentum=0.9)
     history = sgd_trajectory(params, grads, lr=0.1, momentum=0.9)
+    for step, step_grads in enumerate(grads):
+        for t, g in zip(tensors, step_grads):
+            t.grad = torch.tensor(g)
+        optimizer.step()
+        for k, t in enumerate(tensors):
+            np.testing.assert_allclose(history[step][k], t.detach().numpy(), rtol=1e-12)
+
+    tensors = [torch.tensor(p, requires_grad=True) for p in params]
+    optimizer = torch.optim.Adam(tensors, lr=0.05, betas=(0.5, 0.9), eps=1e-6)
+    history = adam_trajectory(params, grads, lr=0.05, betas=(0.5, 0.9), eps=1e-6)
     for step, step_grads in enumerate(grads):
         for t, g in zip(tensors, step_grads):
             t.grad = torch.tensor(g)
