@@ -87,14 +87,18 @@ def test_inputs_are_printed_when_small_and_summarised_when_large():
 
 
 # ----------------------------------------------------------------------------- mistake models
-def test_the_mistake_simulators_are_right_when_no_mistake_is_made():
+@pytest.mark.parametrize("model,torch_optimizer,options", [
+    (sgd_trajectory, torch.optim.SGD, {"lr": 0.1, "momentum": 0.9}),
+    (adam_trajectory, torch.optim.Adam, {"lr": 0.05, "betas": (0.5, 0.9), "eps": 1e-6}),
+])
+def test_optimizer_models_are_right_when_no_mistake_is_made(model, torch_optimizer, options):
     """The wrong answers are variations of a numpy model; unvaried, it must agree with torch."""
     rng = np.random.default_rng(0)
     params = [rng.normal(size=(3, 2)), rng.normal(size=4)]
     grads = [[rng.normal(size=(3, 2)), rng.normal(size=4)] for _ in range(3)]
     tensors = [torch.tensor(p, requires_grad=True) for p in params]
-    optimizer = torch.optim.SGD(tensors, lr=0.1, momentum=0.9)
-    history = sgd_trajectory(params, grads, lr=0.1, momentum=0.9)
+    optimizer = torch_optimizer(tensors, **options)
+    history = model(params, grads, **options)
     for step, step_grads in enumerate(grads):
         for t, g in zip(tensors, step_grads):
             t.grad = torch.tensor(g)
@@ -102,16 +106,9 @@ def test_the_mistake_simulators_are_right_when_no_mistake_is_made():
         for k, t in enumerate(tensors):
             np.testing.assert_allclose(history[step][k], t.detach().numpy(), rtol=1e-12)
 
-    tensors = [torch.tensor(p, requires_grad=True) for p in params]
-    optimizer = torch.optim.Adam(tensors, lr=0.05, betas=(0.5, 0.9), eps=1e-6)
-    history = adam_trajectory(params, grads, lr=0.05, betas=(0.5, 0.9), eps=1e-6)
-    for step, step_grads in enumerate(grads):
-        for t, g in zip(tensors, step_grads):
-            t.grad = torch.tensor(g)
-        optimizer.step()
-        for k, t in enumerate(tensors):
-            np.testing.assert_allclose(history[step][k], t.detach().numpy(), rtol=1e-12)
 
+def test_batchnorm_model_is_right_when_no_mistake_is_made():
+    rng = np.random.default_rng(0)
     gamma, beta = rng.uniform(0.5, 1.5, 3), rng.normal(size=3)
     batches, eval_x = [rng.normal(size=(6, 3)) * 2 + 1 for _ in range(2)], rng.normal(size=(6, 3))
     model = batchnorm(gamma, beta, batches, eval_x, 1e-5, 0.1)
