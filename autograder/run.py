@@ -68,7 +68,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     started = time.monotonic()
     pytest_args = [str(AUTOGRADER_DIR), "-c", str(AUTOGRADER_DIR / "pytest.ini"),
                    "--rootdir", str(AUTOGRADER_DIR.parent), "--target", str(target),
-                   "-m", " or ".join(p.name for p in parts), "-q", "--tb=no", "-p", "no:warnings"]
+                   "-m", " or ".join(p.name for p in parts), "-q", "--tb=no", "-p", "no:warnings",
+                   # no capture: a long check (Part 3) shows the student process's progress bar
+                   "--capture=no"]
     log = io.StringIO()
     with contextlib.redirect_stdout(log):
         code = pytest.main(pytest_args, plugins=[collector])
