@@ -5,10 +5,19 @@ import argparse
 import sys
 from typing import List, Optional
 
-from kit import HANDOUT, SOLUTION, handout
+from kit import HANDOUT, SOLUTION
 
 
 def cmd_handout(args: argparse.Namespace) -> int:
+    from kit import handout             # nbgrader loads slowly; only this command needs it
+    try:
+        return _handout(args, handout)
+    except handout.HandoutError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _handout(args: argparse.Namespace, handout) -> int:
     if args.check:
         problems = handout.differences(SOLUTION, HANDOUT)
         if problems:
@@ -119,8 +128,4 @@ def add_batch_commands(commands) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return args.run(args)
-    except handout.HandoutError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    return args.run(args)
