@@ -145,6 +145,36 @@ def kill_leftovers(uid: Optional[int], work: Path) -> None:
         time.sleep(0.05)
 
 
+def hidden_paths(work: Optional[Path] = None) -> List[str]:
+    """What student code must not see: this kit checkout (it holds the reference solution)."""
+    root = AUTOGRADER_DIR.parent
+    if work is not None and (work.resolve() == root or root in work.resolve().parents):
+        return []
+    return [str(root)]
+
+
+SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def remove_files_of(uid: int) -> None:
+    """Delete what the slot uid left in the shared temporary directories."""
+    for directory in SHARED_TEMP:
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+
+
 def chown_tree(path: Path, uid: int) -> None:
     os.chown(path, uid, uid)
     for root, directories, files in os.walk(path):
@@ -181,6 +211,8 @@ class Submission:
                                self.zero_parts("not graded: internal error"), started)
         finally:
             kill_leftovers(uid, work)
+            if uid is not None:
+                remove_files_of(uid)
             shutil.rmtree(work, ignore_errors=True)
 
     def _grade_in(self, work: Path, uid: Optional[int], started: float, context) -> Graded:
@@ -225,7 +257,7 @@ class Submission:
         job = {"grader_root": str(grader_root), "target": str(target), "env": env,
                "parts": [p.name for p in settings.parts], "hidden": settings.hidden,
                "log": str(private / "grader.log"), "test_timeout": settings.test_timeout,
-               "cpu_seconds": int(settings.timeout) + 30}
+               "cpu_seconds": int(settings.timeout) + 30, "hide": hidden_paths(work)}
         messages, timed_out, exitcode = self._run_grader(job, context)
         status, reason, parts = self.score(messages, timed_out)
         if status == "grader_error" and exitcode:
@@ -394,7 +426,8 @@ def check_isolation(context, settings: Settings) -> None:
     if not isolating():
         return
     receiving, sending = context.Pipe(duplex=False)
-    process = context.Process(target=grade_child.preflight, args=(sending, settings.uid_base))
+    process = context.Process(target=grade_child.preflight,
+                              args=(sending, settings.uid_base, hidden_paths()))
     process.start()
     sending.close()
     answer = receiving.recv_bytes(4096) if receiving.poll(120) else b"no answer"

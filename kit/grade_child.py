@@ -25,7 +25,8 @@ from typing import Any, Dict, List
 
 PRELOAD = ["numpy", "torch", "pytest", "pytest_timeout"]
 PR_SET_DUMPABLE = 4
-CLONE_NEWNS, MS_BIND, MS_REC, MS_PRIVATE, MS_MOVE = 0x20000, 0x1000, 0x4000, 0x40000, 0x2000
+CLONE_NEWNS, MS_BIND, MS_REC, MS_PRIVATE, MS_MOVE, MS_RDONLY = (
+    0x20000, 0x1000, 0x4000, 0x40000, 0x2000, 0x1)
 
 
 def not_dumpable() -> None:
@@ -65,15 +66,19 @@ def _blocked_ancestors() -> Dict[str, List[str]]:
     return blocked
 
 
-def expose_interpreter() -> None:
-    """Let the student uid run this Python when it lives in a private home (/root/.pyenv).
+def enter_sandbox(hide: List[str]) -> None:
+    """A mount namespace for this grader and the student processes it starts.
 
-    In a mount namespace of this process alone: an empty, enterable tmpfs is mounted over the
-    private directory, and only the interpreter's subtree is bound back into it. The rest of
-    that directory stays invisible. Needs CAP_SYS_ADMIN; nothing to do when the path is open.
+    - When Python lives in a directory others cannot enter (/root/.pyenv), an empty,
+      enterable tmpfs is mounted over that directory and only the interpreter's subtree is
+      bound back into it, so the student uid can run Python; the rest stays invisible.
+    - Each directory in ``hide`` (the kit checkout, with the reference solution) is covered
+      by an empty read-only tmpfs.
+    Needs CAP_SYS_ADMIN (root); the batch checks it works before grading (``preflight``).
     """
     blocked = _blocked_ancestors()
-    if not blocked:
+    hide = [h for h in hide if os.path.isdir(h)]
+    if not blocked and not hide:
         return
     _libc_call("unshare", CLONE_NEWNS)
     _libc_call("mount", None, b"/", None, MS_REC | MS_PRIVATE, None)
@@ -88,13 +93,15 @@ def expose_interpreter() -> None:
             os.mkdir(child)
             _libc_call("mount", holder.encode(), child.encode(), None, MS_MOVE, None)
             os.rmdir(holder)
+    for directory in hide:
+        _libc_call("mount", b"tmpfs", directory.encode(), b"tmpfs", MS_RDONLY, b"mode=555,size=4k")
 
 
-def preflight(conn: Any, uid: int) -> None:
+def preflight(conn: Any, uid: int, hide: List[str]) -> None:
     """Can a process of ``uid`` run this Python and import numpy? Reports "ok" or the reason."""
     os.setsid()
     try:
-        expose_interpreter()
+        enter_sandbox(hide)
         done = subprocess.run([sys.executable, "-c", "import numpy"], user=uid, group=uid,
                               extra_groups=[], capture_output=True, timeout=60, cwd="/")
         conn.send_bytes(b"ok" if done.returncode == 0 else done.stderr[-500:] or b"failed")
@@ -126,7 +133,7 @@ def grade(conn: Any, job: Dict[str, Any]) -> None:
     os.chdir(root)
     try:
         if job["env"].get("AUTOGRADER_RUN_AS_UID"):
-            expose_interpreter()
+            enter_sandbox(job["hide"])
         import pytest
         from autograder.results import ResultCollector
 

@@ -74,8 +74,9 @@ sys.stderr.write("Total: 100/100\\n" + '{fake}' + "\\n")
         "fake_results_file": f"""
 import glob, os
 here = os.getcwd()
-for d in [here, os.path.dirname(here), os.environ.get("TMPDIR", here)] + glob.glob(os.path.dirname(here) + "/*"):
-    for name in ("results.json", "result.json", "grader.log", "gradebook.sqlite", "grades.csv"):
+for d in [here, os.path.dirname(here), os.environ.get("TMPDIR", here), "/tmp", "/dev/shm"] + glob.glob(os.path.dirname(here) + "/*"):
+    for name in ("results.json", "result.json", "grader.log", "gradebook.sqlite", "grades.csv",
+                 "mytorch-student-leftover.json"):
         try:
             with open(os.path.join(d, name), "w") as handle:
                 handle.write('{fake}')
@@ -104,6 +105,14 @@ for path in targets:
             handle.write("import pytest\\npytestmark = pytest.mark.skip\\n")
     except OSError:
         pass
+""",
+        "read_solution": f"""
+try:
+    with open({str(repo / "solution/mytorch/nn/functional.py")!r}) as handle:
+        handle.read()
+    return F.ReLU.apply(x)          # could read the reference: "copy" it
+except OSError:
+    pass
 """,
         "fork_bomb": """
 import os, time
@@ -181,7 +190,7 @@ def build(directory: Path, work: Path, escape_to: Path) -> Dict[str, Expected]:
         edit(tree, "mytorch/nn/activations.py", RELU, relu_attack(code))
         tar_of(tree, directory / f"hostile_{name}.tar")
         expected[f"hostile_{name}"] = Expected(
-            WITHOUT_RELU, "ok", needs_root=name in ("edit_tests", "fork_bomb"))
+            WITHOUT_RELU, "ok", needs_root=name in ("edit_tests", "fork_bomb", "read_solution"))
 
     tree = variant(work, "torch_import")
     edit(tree, "mytorch/optim/sgd.py", "import numpy as np\n", "import numpy as np\nimport torch\n")

@@ -121,6 +121,8 @@ def test_nothing_outside_out_dir_and_temp_dirs_changed(graded_corpus):
     assert not list(base.parent.glob("escaped_*")) and not list(base.glob("escaped_*"))
     if ISOLATED:
         assert processes_of(SLOT_UIDS) == [], "student processes outlived the batch"
+        assert not Path("/tmp/mytorch-student-leftover.json").exists()
+        assert not Path("/dev/shm/mytorch-student-leftover.json").exists()
 
 
 def test_gradebook_has_every_field(graded_corpus):
