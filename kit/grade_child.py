@@ -135,6 +135,10 @@ def grade(conn: Any, job: Dict[str, Any]) -> None:
         if job["env"].get("AUTOGRADER_RUN_AS_UID"):
             enter_sandbox(job["hide"])
         import pytest
+
+        import autograder
+        if not os.path.realpath(autograder.__file__).startswith(os.path.realpath(root) + os.sep):
+            raise RuntimeError(f"imported {autograder.__file__}, not the submission's copy")
         from autograder.results import ResultCollector
 
         class Streaming(ResultCollector):

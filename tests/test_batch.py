@@ -250,3 +250,18 @@ def test_static_scan_finds_disguised_imports():
                                                                          "autograd", "tensorflow"])]
     assert found == [(2, "torch.nn"), (3, "jax"), (4, "autograd"), (6, "tensorflow"), (7, "torch"),
                      (9, "torch")]
+
+
+def test_parts_policy_zeroes_only_the_parts_of_the_offending_file(tmp_path):
+    from autograder.rubric import Rubric
+    from kit import batch, scan
+    from kit.gradebook import PartResult
+    rubric = Rubric()
+    settings = batch.Settings(parts=rubric.select(["1"]), progress=False)
+    submission = batch.Submission(tmp_path / "x.tar", settings, "v")
+    tree = corpus.variant(tmp_path, "torch_in_sgd")
+    parts = [PartResult(p.number, p.name, p.points, p.points) for p in settings.parts]
+    finding = scan.Finding("mytorch/optim/sgd.py", 7, "torch", "imports")
+    scored = submission.apply_part_policy(parts, [finding], tree, "forbidden import")
+    lost = {r.part for r in scored if r.points < r.max_points}
+    assert lost == {"2.3"}                        # SGD.step is Part 2.3's function
