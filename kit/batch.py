@@ -59,6 +59,11 @@ class Settings:
     uid_base: int = 64000
     limits: archive.Limits = field(default_factory=archive.Limits)
     progress: bool = True
+    stop: threading.Event = field(default_factory=threading.Event)   # set on Ctrl-C
+
+
+class Interrupted(Exception):
+    """The batch is stopping: this submission's result is incomplete and must not be stored."""
 
 
 # ---------------------------------------------------------------------------- versions
@@ -200,12 +205,14 @@ class Submission:
     def zero_parts(self, feedback: str) -> List[PartResult]:
         return [PartResult(p.number, p.name, 0.0, p.points, feedback) for p in self.settings.parts]
 
-    def grade(self, slot: int, context) -> Graded:
+    def grade(self, slot: int, context) -> Optional[Graded]:
         started = time.monotonic()
         work = Path(tempfile.mkdtemp(prefix="mytorch-grade-"))
         uid = self.settings.uid_base + slot if isolating() else None
         try:
             return self._grade_in(work, uid, started, context)
+        except Interrupted:
+            return None
         except Exception as error:                         # noqa: BLE001 - one row, batch goes on
             return self.result("grader_error", f"the batch grader failed: {error}",
                                self.zero_parts("not graded: internal error"), started)
@@ -281,6 +288,8 @@ class Submission:
         try:
             while True:
                 remaining = deadline - time.monotonic()
+                if self.settings.stop.is_set():
+                    raise Interrupted()
                 if remaining <= 0:
                     timed_out = True
                     break
@@ -448,29 +457,39 @@ def _grade_pending(pending: List[Submission], book: Gradebook, settings: Setting
     for slot in range(settings.jobs):
         slots.put(slot)
 
-    def run(submission: Submission) -> Graded:
+    def run(submission: Submission) -> Optional[Graded]:
         slot = slots.get()
         try:
             return submission.grade(slot, context)
         finally:
             slots.put(slot)
 
-    lock = threading.Lock()
+    recorded = set()
+
+    def record(future: concurrent.futures.Future) -> None:
+        graded = future.result()
+        if graded is not None and future not in recorded:
+            book.record(graded)                   # one transaction per submission
+            recorded.add(future)
+            bar.set_postfix_str(f"{graded.submission_id}: {graded.points:g} ({graded.status})")
+        bar.update()
+
     with concurrent.futures.ThreadPoolExecutor(settings.jobs) as pool, \
             tqdm(total=len(pending), unit="submission", disable=not settings.progress,
                  file=sys.stderr) as bar:
         futures = [pool.submit(run, s) for s in pending]
         try:
             for future in concurrent.futures.as_completed(futures):
-                graded = future.result()
-                with lock:
-                    book.record(graded)
-                bar.set_postfix_str(f"{graded.submission_id}: {graded.points:g} ({graded.status})")
-                bar.update()
+                record(future)
         except KeyboardInterrupt:
+            settings.stop.set()                   # running graders are killed, not recorded
             for future in futures:
                 future.cancel()
-            raise
+            for future in futures:                # finished but not yet stored: store them
+                if future.done() and not future.cancelled() and future not in recorded:
+                    record(future)
+            raise KeyboardInterrupt(f"{len(recorded)} submission(s) graded and saved before "
+                                    "the interruption") from None
 
 
 def summary(graded: Dict[str, Graded]) -> str:

@@ -64,7 +64,12 @@ def cmd_grade_batch(args: argparse.Namespace) -> int:
         uid_base=args.uid_base, progress=not args.no_progress,
         limits=archive.Limits(args.max_members, args.max_unpacked_mb, args.max_file_mb))
     out = Path(args.out)
-    graded = batch.grade_batch(submissions, out, settings)
+    try:
+        graded = batch.grade_batch(submissions, out, settings)
+    except KeyboardInterrupt as stop:
+        print(f"Interrupted: {stop or 'stopped'}. Run the same command again to go on.",
+              file=sys.stderr)
+        return 130
     print(f"Graded {len(graded)} submission(s): {batch.summary(graded)}.")
     print(f"Wrote {out / 'gradebook.sqlite'}, {out / 'grades.csv'}, {out / 'feedback'}/, "
           f"{out / 'plots'}/.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -265,3 +266,34 @@ def test_parts_policy_zeroes_only_the_parts_of_the_offending_file(tmp_path):
     scored = submission.apply_part_policy(parts, [finding], tree, "forbidden import")
     lost = {r.part for r in scored if r.points < r.max_points}
     assert lost == {"2.3"}                        # SGD.step is Part 2.3's function
+
+
+def test_ctrl_c_loses_nothing_and_the_rerun_goes_on(tmp_path):
+    submissions, out = tmp_path / "subs", tmp_path / "out"
+    corpus.correct_corpus(submissions, 5)
+    command = [sys.executable, "-m", "kit", "grade-batch", str(submissions), "--out", str(out),
+               "--jobs", "1", "--parts", "2.3", "--no-progress"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    deadline = time.monotonic() + 300
+    saved = 0
+    while saved < 2 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+        if (out / "gradebook.sqlite").exists():
+            try:
+                with sqlite3.connect(out / "gradebook.sqlite") as db:
+                    saved = db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]
+            except sqlite3.Error:
+                pass
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stdout + stderr
+    assert "Run the same command again" in stderr and "Traceback" not in stderr
+    with sqlite3.connect(out / "gradebook.sqlite") as db:
+        saved = db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]
+    assert 2 <= saved < 5
+    done = batch(str(submissions), "--out", str(out), "--jobs", "1", "--parts", "2.3")
+    assert f"{5 - saved} to grade" in done.stdout, done.stdout
+    rows = read_csv(out / "grades.csv")
+    assert len(rows) == 5 and all(float(r["total"]) == 10 for r in rows.values())
+    assert temp_dirs() == set(), "the interrupted batch left temporary directories behind"
