@@ -40,6 +40,9 @@ from kit import archive, exports, grade_child, scan
 from kit.gradebook import Gradebook, Graded, PartResult
 
 AUTOGRADER_DIR = RUBRIC_FILE.parent
+# Directories beside autograder/ that tests may read (data/mnist.npz): copied once per batch,
+# linked into every grader copy (the kit checkout itself is hidden from the graders).
+SHARED_DIRECTORIES = ("data",)
 HIDDEN = "hidden"
 MAX_MESSAGE = 1 << 20
 
@@ -58,6 +61,7 @@ class Settings:
     max_processes: int = 64
     uid_base: int = 64000
     limits: archive.Limits = field(default_factory=archive.Limits)
+    shared: Optional[Path] = None      # per-batch read-only copies of SHARED_DIRECTORIES
     progress: bool = True
     stop: threading.Event = field(default_factory=threading.Event)   # set on Ctrl-C
 
@@ -247,6 +251,9 @@ class Submission:
         grader_root = work / "grader"
         shutil.copytree(AUTOGRADER_DIR, grader_root / "autograder", ignore=shutil.ignore_patterns(
             "__pycache__", "*.pyc", *(() if settings.hidden else (HIDDEN,))))
+        for name in SHARED_DIRECTORIES:
+            if settings.shared is not None and (settings.shared / name).is_dir():
+                (grader_root / name).symlink_to(settings.shared / name)
         private = work / "private"
         private.mkdir(mode=0o700)
         scratch = work / "scratch"
@@ -422,7 +429,17 @@ def grade_batch(submissions_dir: Path, out: Path, settings: Settings) -> Dict[st
         print("warning: not running as root, so student code runs under your own uid and the "
               "isolation is weaker (see README).", file=sys.stderr)
     if pending:
-        _grade_pending(pending, book, settings)
+        grade_child.not_dumpable()            # same-uid code must not reach this process
+        shared = Path(tempfile.mkdtemp(prefix="mytorch-batch-"))
+        try:
+            os.chmod(shared, 0o755)
+            for name in SHARED_DIRECTORIES:
+                if (AUTOGRADER_DIR.parent / name).is_dir():
+                    shutil.copytree(AUTOGRADER_DIR.parent / name, shared / name)
+            settings.shared = shared
+            _grade_pending(pending, book, settings)
+        finally:
+            shutil.rmtree(shared, ignore_errors=True)
     graded = book.load_all([p.name[:-len(".tar")] for p in archives])
     book.close()
     if pending or not (out / "grades.csv").exists():

@@ -169,3 +169,8 @@ def grade(conn: Any, job: Dict[str, Any]) -> None:
     finally:
         conn.close()
         os._exit(0)
+
+
+# The fork server imports this module first: from then on it, and every grader forked from
+# it, is out of reach of same-uid code (ptrace, /proc/PID/mem), which matters without root.
+not_dumpable()
