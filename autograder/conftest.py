@@ -10,15 +10,10 @@ import pytest
 
 from autograder.results import part_and_check
 from autograder.rubric import Rubric
+from autograder.run import default_target
 from autograder.student import StudentProcess
 
 RUBRIC = Rubric()
-
-
-def default_target() -> Path:
-    """The student bundle keeps mytorch/ beside autograder/; the repository keeps handout/."""
-    root = Path(__file__).resolve().parent.parent
-    return root if (root / "mytorch").is_dir() else root / "handout"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -34,4 +34,21 @@ HINTS = {
     "log_sum_exp": "subtract the row maximum before exp (log-sum-exp shift); without it large "
                    "logits overflow to inf/nan.",
     "sequential": "Sequential.forward feeds each layer's output into the next layer.",
+    # Part 4
+    "adam": "keep m and v per parameter and one step counter t; bias-correct both "
+            "(m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t)) and add eps after the "
+            "square root: W <- W - lr * m_hat / (sqrt(v_hat) + eps).",
+    "conv2d_shapes": "weight is (out_channels, in_channels, k, k) and bias is (out_channels,).",
+    "conv2d_forward": "a cross-correlation (do not flip the kernel): out[n, o, i, j] = b[o] + "
+                      "sum over c, p, q of w[o, c, p, q] * xpad[n, c, s*i + p, s*j + q]; pad "
+                      "with zeros first; Ho = (H + 2P - k) // s + 1.",
+    "conv2d_input_grad": "every input pixel gets the gradient from every output pixel whose "
+                         "window covered it; overlapping windows (stride < k) must add up, and "
+                         "the padding is cropped off at the end.",
+    "conv2d_weight_grad": "dL/dw[o, c, p, q] = sum over n, i, j of g[n, o, i, j] * "
+                          "xpad[n, c, s*i + p, s*j + q] (the same windows as in forward).",
+    "conv2d_bias_grad": "dL/db[o] sums the upstream gradient over the batch and both spatial "
+                        "axes.",
+    "flatten": "Flatten keeps axis 0 and merges the rest: x.reshape(N, -1); Reshape's backward "
+               "restores the input shape.",
 }

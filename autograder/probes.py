@@ -236,3 +236,39 @@ def optimizer_steps(kind: str, params: List[np.ndarray], grads: List[List[np.nda
         history.append([_data(t) for t in tensors])
     return {"history": history, "grads_unchanged": grads_unchanged,
             "flags": [_flags(t) for t in tensors]}
+
+
+# ---------------------------------------------------------------------------- Part 3: MNIST
+def mnist_training(seed: int, columns: int = 100) -> dict:
+    """Run the target's hw1/mnist.py ``mnist()`` on MNIST (see mnist_harness.py)."""
+    import mnist_harness
+    return mnist_harness.run(seed, columns)
+
+
+# ---------------------------------------------------------------------------- Part 4.2: Conv2d
+def conv2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, stride: int, padding: int,
+           upstream: np.ndarray) -> dict:
+    """A Conv2d layer with the given weights: forward, then backward seeded with ``upstream``."""
+    from mytorch.nn.conv import Conv2d
+    out_channels, in_channels, kernel_size, _ = weight.shape
+    layer = Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=padding)
+    initial = {"weight_shape": list(_data(layer.weight).shape),
+               "bias_shape": list(_data(layer.bias).shape),
+               "n_parameters": len(list(layer.parameters()))}
+    _set(layer.weight, weight)
+    _set(layer.bias, bias)
+    tx = _tensor(x, True)
+    out = layer(tx)
+    _backward(out, upstream)
+    return {"initial": initial, "out": _data(out), "out_flags": _flags(out),
+            "weight": _grad_report(layer.weight), "bias": _grad_report(layer.bias),
+            "x": _grad_report(tx)}
+
+
+def flatten(x: np.ndarray, upstream: np.ndarray) -> dict:
+    """Flatten: forward, then backward seeded with ``upstream``."""
+    from mytorch.nn.conv import Flatten
+    tx = _tensor(x, True)
+    out = Flatten()(tx)
+    _backward(out, upstream)
+    return {"out": _data(out), "out_flags": _flags(out), "x": _grad_report(tx)}

@@ -44,6 +44,7 @@ def parse_args(argv: Optional[List[str]], rubric: Rubric) -> argparse.Namespace:
 
 
 def default_target() -> Path:
+    """The student bundle keeps mytorch/ beside autograder/; the repository keeps handout/."""
     root = AUTOGRADER_DIR.parent
     return root if (root / "mytorch").is_dir() else root / "handout"
 
@@ -69,7 +70,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     started = time.monotonic()
     pytest_args = [str(AUTOGRADER_DIR), "-c", str(AUTOGRADER_DIR / "pytest.ini"),
                    "--rootdir", str(AUTOGRADER_DIR.parent), "--target", str(target),
-                   "-m", " or ".join(p.name for p in parts), "-q", "--tb=no", "-p", "no:warnings"]
+                   "-m", " or ".join(p.name for p in parts), "-q", "--tb=no", "-p", "no:warnings",
+                   # no capture: a long check (Part 3) shows the student process's progress bar
+                   "--capture=no"]
     if args.hidden:
         pytest_args.append("--hidden")
     log = io.StringIO()

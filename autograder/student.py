@@ -42,6 +42,7 @@ class StudentProcess:
         self.function_parts = function_parts or {}
         self.process: Optional[subprocess.Popen] = None
         self.stderr_tail: collections.deque = collections.deque(maxlen=40)
+        self.live_output = False    # forward the student's stderr to ours (progress bars)
 
     # ------------------------------------------------------------------ life cycle
     def _start(self) -> None:
@@ -65,8 +66,18 @@ class StudentProcess:
         threading.Thread(target=self._drain_stderr, args=(self.process,), daemon=True).start()
 
     def _drain_stderr(self, process: subprocess.Popen) -> None:
-        for line in iter(process.stderr.readline, b""):
-            self.stderr_tail.append(line.decode("utf-8", "replace").rstrip()[:300])
+        """Keep the last lines of the student's stderr for crash reports; during a call with
+        ``live_output`` also copy it to the grader's stderr as it arrives (chunks, not lines,
+        so that a progress bar redrawn with carriage returns moves)."""
+        partial = ""
+        for chunk in iter(lambda: process.stderr.read1(1 << 16), b""):
+            if self.live_output:
+                _echo(chunk)
+            lines = (partial + chunk.decode("utf-8", "replace")).replace("\r", "\n").split("\n")
+            partial = lines.pop()[-300:]
+            self.stderr_tail.extend(line.rstrip()[:300] for line in lines if line.strip())
+        if partial.strip():
+            self.stderr_tail.append(partial.rstrip())
 
     def close(self) -> None:
         if self.process is None:
@@ -79,15 +90,18 @@ class StudentProcess:
         self.process = None
 
     # ------------------------------------------------------------------ requests
-    def run(self, probe: str, timeout: Optional[float] = None, **args: Any) -> Any:
+    def run(self, probe: str, timeout: Optional[float] = None, live_output: bool = False,
+            **args: Any) -> Any:
         """Run ``probes.<probe>(**args)`` in the student process and return its result.
 
-        ``timeout`` defaults to AUTOGRADER_CALL_TIMEOUT seconds (30).
+        ``timeout`` defaults to AUTOGRADER_CALL_TIMEOUT seconds (30). ``live_output`` shows
+        what the student process writes to stderr while the call runs (a progress bar).
         """
         if timeout is None:
             timeout = float(os.environ.get("AUTOGRADER_CALL_TIMEOUT", "30"))
         if self.process is None:
             self._start()
+        self.live_output = live_output
         try:
             self.process.stdin.write(wire.encode({"probe": probe, "args": args}))
             self.process.stdin.flush()
@@ -104,6 +118,10 @@ class StudentProcess:
             raise StudentCodeError(
                 f"The process running your code stopped unexpectedly ({_exit_reason(status, error)})."
                 + (f"\nLast output of your code:\n{tail}" if tail else "")) from None
+        finally:
+            if live_output:
+                time.sleep(0.2)     # let the drain thread pass on the bar's last redraw
+            self.live_output = False
         if "error" in reply:
             raise StudentCodeError(self._explain(reply["error"]))
         return reply.get("ok")
@@ -157,11 +175,27 @@ class StudentProcess:
         self.close()
 
 
+def _echo(chunk: bytes) -> None:
+    """Write the student's bytes to the grader's stderr unchanged."""
+    stream = getattr(sys.stderr, "buffer", None)
+    try:
+        if stream is not None:
+            stream.write(chunk)
+        else:
+            sys.stderr.write(chunk.decode("utf-8", "replace"))
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
 def _exit_reason(status: Optional[int], error: BaseException) -> str:
     if status is None:
         return f"{type(error).__name__}: {error}"
     if status < 0:
-        name = signal.Signals(-status).name if -status in signal.Signals._value2member_map_ else -status
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = str(-status)
         hint = " - often running out of memory" if name == "SIGKILL" else ""
         return f"killed by signal {name}{hint}"
     return f"exit code {status}"

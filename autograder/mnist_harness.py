@@ -1,0 +1,175 @@
+"""Part 3, student side: run the target's ``hw1.mnist.mnist`` on MNIST and watch it train.
+
+Runs inside the worker (see probes.mnist_training). It decides nothing: it reports what the
+student's code returned, the trained model's numbers (so that the grader can measure the
+accuracy itself), and a few facts observed while it trained. While training it draws a
+progress bar (tqdm) on stderr, which the grader forwards live to the student's terminal.
+
+Observation works by wrapping, for the duration of the run only:
+- ``hw1.mnist.train`` and ``hw1.mnist.validate`` (module globals, so ``mnist()`` calling
+  ``train(model, ...)`` goes through the wrapper): the model is their first argument;
+- the model's ``forward`` (inputs must not require grad; train/eval mode at each call);
+- ``CrossEntropyLoss.forward`` (the loss shown on the bar; labels must not require grad).
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import sys
+import time
+from pathlib import Path
+from typing import Any, List, Optional
+
+import numpy as np
+
+import mnist_data
+
+TOTAL_BATCHES = 1800          # 3 epochs x 600 batches of 100
+PLOT = Path("hw1") / "validation_accuracy.png"      # relative to the target (the cwd)
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _modes(model: Any) -> List[bool]:
+    """is_train of the model and of each of its layers."""
+    layers = list(getattr(model, "layers", []) or [])
+    return [bool(getattr(m, "is_train", True)) for m in [model, *layers]]
+
+
+class TrainingMonitor:
+    """Wraps the student's functions while ``mnist()`` runs; see the module docstring."""
+
+    def __init__(self, module: Any, columns: int) -> None:
+        from tqdm import tqdm
+        self.module = module
+        self.model: Any = None
+        self.in_validation = False
+        self.facts = {"inputs_require_grad": False, "labels_require_grad": False,
+                      "validated_in_train_mode": False, "trained_in_eval_mode": False,
+                      "train_calls": 0, "validate_calls": 0, "loss_calls": 0}
+        self.bar = tqdm(total=TOTAL_BATCHES, desc="Part 3 MNIST", unit="batch",
+                        file=sys.stderr, ncols=max(60, min(columns, 120)), mininterval=0.5,
+                        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]")
+        self.loss = float("nan")
+        self.accuracy = float("nan")
+        self._restore: List[tuple] = []
+
+    # ------------------------------------------------------------------ wrapping
+    def _patch(self, owner: Any, name: str, replacement: Any) -> None:
+        had = name in vars(owner)
+        self._restore.append((owner, name, vars(owner).get(name), had))
+        setattr(owner, name, replacement)
+
+    def __enter__(self) -> "TrainingMonitor":
+        from mytorch.nn.loss import CrossEntropyLoss
+        train, validate = self.module.train, self.module.validate
+        loss_forward = CrossEntropyLoss.forward
+
+        def watched_train(model, *args, **kwargs):
+            self.facts["train_calls"] += 1
+            self._watch_model(model)
+            return train(model, *args, **kwargs)
+
+        def watched_validate(model, *args, **kwargs):
+            self.facts["validate_calls"] += 1
+            self._watch_model(model)
+            self.in_validation = True
+            try:
+                accuracy = validate(model, *args, **kwargs)
+            finally:
+                self.in_validation = False
+            with contextlib.suppress(TypeError, ValueError):
+                self.accuracy = float(accuracy)
+                self._show()
+            return accuracy
+
+        def watched_loss(criterion, predicted, target):
+            value = loss_forward(criterion, predicted, target)
+            self.facts["labels_require_grad"] |= bool(getattr(target, "requires_grad", False))
+            if not self.in_validation:
+                self.facts["loss_calls"] += 1
+                with contextlib.suppress(TypeError, ValueError, AttributeError):
+                    self.loss = float(np.asarray(value.data))
+                self.bar.update(1)
+                if self.bar.n % 20 == 0:
+                    self._show(refresh=False)
+            return value
+
+        self._patch(self.module, "train", watched_train)
+        self._patch(self.module, "validate", watched_validate)
+        self._patch(CrossEntropyLoss, "forward", watched_loss)
+        return self
+
+    def _watch_model(self, model: Any) -> None:
+        if self.model is model or model is None:
+            return
+        self.model = model
+        forward = model.forward
+
+        def watched_forward(x, *args, **kwargs):
+            modes = _modes(model)
+            if self.in_validation:
+                self.facts["validated_in_train_mode"] |= any(modes)
+            else:
+                self.facts["inputs_require_grad"] |= bool(getattr(x, "requires_grad", False))
+                self.facts["trained_in_eval_mode"] |= not all(modes)
+            return forward(x, *args, **kwargs)
+
+        self._patch(model, "forward", watched_forward)
+
+    def _show(self, refresh: bool = True) -> None:
+        text = f"loss {self.loss:.3f}"
+        if self.accuracy == self.accuracy:          # not nan: validated at least once
+            text += f", val acc {100 * self.accuracy:.2f}%"
+        self.bar.set_postfix_str(text, refresh=refresh)
+
+    def __exit__(self, *exc: Any) -> None:
+        self.bar.close()
+        for owner, name, old, had in reversed(self._restore):
+            if had:
+                setattr(owner, name, old)
+            else:
+                with contextlib.suppress(AttributeError):
+                    delattr(owner, name)
+
+
+def describe_layer(layer: Any) -> dict:
+    """A layer's kind and numbers as plain arrays (what the grader rebuilds in PyTorch)."""
+    def array(name: str) -> Optional[np.ndarray]:
+        value = getattr(layer, name, None)
+        value = getattr(value, "data", value)
+        return None if value is None else np.array(value, dtype=np.float64)
+
+    kind = type(layer).__name__
+    if kind == "Linear":
+        return {"kind": kind, "weight": array("weight"), "bias": array("bias")}
+    if kind == "BatchNorm1d":
+        return {"kind": kind, "gamma": array("gamma"), "beta": array("beta"),
+                "running_mean": array("running_mean"), "running_var": array("running_var"),
+                "eps": float(getattr(layer, "eps", 1e-5))}
+    return {"kind": kind}
+
+
+def _as_floats(values: Any) -> Optional[List[float]]:
+    try:
+        return [float(v) for v in values]
+    except (TypeError, ValueError):
+        return None
+
+
+def run(seed: int, columns: int) -> dict:
+    """Train with the student's ``mnist()`` and report; see the module docstring."""
+    train_x, train_y, val_x, val_y = mnist_data.load_mnist()
+    module = importlib.import_module("hw1.mnist")
+    started = time.time()
+    np.random.seed(seed)
+    with TrainingMonitor(module, columns) as monitor:
+        returned = module.mnist(train_x, train_y, val_x, val_y)
+    plot_written = (PLOT.is_file() and PLOT.stat().st_mtime >= started - 1
+                    and PLOT.read_bytes()[:8] == PNG_SIGNATURE)
+    model = monitor.model
+    layers = list(getattr(model, "layers", []) or []) if model is not None else []
+    return {"accuracies": _as_floats(returned) if returned is not None else None,
+            "returned_type": type(returned).__name__,
+            "model_seen": model is not None,
+            "layers": [describe_layer(layer) for layer in layers],
+            "plot_written": bool(plot_written), **monitor.facts}

@@ -1,0 +1,118 @@
+"""Part 3: the student's hw1/mnist.py trains the MLP on MNIST; the grader measures the result.
+
+The student process runs ``mnist()`` once (about a minute; a progress bar shows loss and
+validation accuracy) and sends back the list of accuracies it returned, the trained model's
+weights and BatchNorm statistics, and facts observed while it trained. The score never takes
+the student's word for the accuracy: this process rebuilds the returned model in PyTorch
+(float64, BatchNorm in eval mode) and measures it on the 10,000 validation images itself.
+
+Threshold: THRESHOLD = 92% validation accuracy. The reference reaches 95.4-96.1% after
+3 epochs (final accuracy over seeds 0-9; see README), so 92% leaves a margin of more than
+3 points for a correct implementation whose rounding or shuffling differs; a model that
+learns nothing gets about 10%. The grader uses seed 0.
+"""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from autograder import mnist_data, reference
+from autograder.compare import check_equal, fail
+
+pytestmark = pytest.mark.mnist
+
+SEED = 0                   # np.random.seed before mnist(): shuffling and initialisation
+THRESHOLD = 0.92
+N_VALIDATIONS = 18         # 3 epochs x 600 batches, one validation per 100 batches
+TIMEOUT = 600              # seconds for the whole training run
+AGREEMENT = 2e-3           # the last reported accuracy vs the grader's own (20 images)
+ARCHITECTURE = [("Linear", (20, 784)), ("BatchNorm1d", (20,)), ("ReLU", None),
+                ("Linear", (10, 20))]
+WHAT = "hw1/mnist.py mnist()"
+HINT_STRUCTURE = ("mnist() builds Sequential(Linear(784, 20), BatchNorm1d(20), ReLU(), "
+                  "Linear(20, 10)) and passes it to train(model, optimizer, criterion, ...).")
+
+
+@pytest.fixture(scope="module")
+def trained(student):
+    columns = shutil.get_terminal_size((100, 24)).columns
+    return student.run("mnist_training", timeout=TIMEOUT, live_output=True, seed=SEED,
+                       columns=columns)
+
+
+@pytest.fixture(scope="module")
+def validation():
+    _, _, val_x, val_y = mnist_data.load_mnist()
+    return val_x, val_y
+
+
+def check_architecture(got: dict) -> None:
+    if not got["model_seen"]:
+        fail(f"{WHAT}: no model reached train()", "the grader finds the trained model as the "
+             "first argument of train(model, ...)", hint=HINT_STRUCTURE)
+    found = []
+    for layer in got["layers"]:
+        array = layer.get("weight", layer.get("gamma"))
+        found.append((layer["kind"], None if array is None else tuple(np.shape(array))))
+    check_equal(found, ARCHITECTURE, what=f"{WHAT}: the model's layers (kind, weight shape)",
+                hint=HINT_STRUCTURE)
+
+
+def grader_accuracy(layers: list, val_x: np.ndarray, val_y: np.ndarray) -> float:
+    """The returned model, rebuilt in PyTorch float64 and evaluated (BatchNorm in eval mode)."""
+    x = reference.tensor(val_x)
+    with torch.no_grad():
+        for layer in layers:
+            if layer["kind"] == "Linear":
+                x = x @ reference.tensor(layer["weight"]).T + reference.tensor(layer["bias"])
+            elif layer["kind"] == "BatchNorm1d":
+                x = torch.nn.functional.batch_norm(
+                    x, reference.tensor(layer["running_mean"]), reference.tensor(layer["running_var"]),
+                    reference.tensor(layer["gamma"]), reference.tensor(layer["beta"]),
+                    training=False, eps=layer["eps"])
+            else:
+                x = torch.relu(x)
+    return float((x.argmax(dim=1).numpy() == val_y).mean())
+
+
+@pytest.mark.check("accuracy")
+def test_trained_model_reaches_threshold(trained, validation):
+    check_architecture(trained)
+    accuracy = grader_accuracy(trained["layers"], *validation)
+    if not accuracy >= THRESHOLD:
+        fail(f"{WHAT}: the trained model is not accurate enough",
+             f"the grader measured {100 * accuracy:.2f}% on the 10,000 validation images; "
+             f"at least {100 * THRESHOLD:.0f}% is needed",
+             hint="check shuffling (one permutation per epoch), zero_grad before each "
+                  "backward, SGD(lr=0.1, momentum=0.9), and batches of 100.")
+
+
+@pytest.mark.check("history")
+def test_validation_history_and_plot(trained, validation):
+    accuracies = trained["accuracies"]
+    if accuracies is None:
+        fail(f"{WHAT} must return a list of floats",
+             f"it returned a {trained['returned_type']}")
+    check_equal(len(accuracies), N_VALIDATIONS, what=f"{WHAT}: number of validation accuracies",
+                hint="validate after every 100th batch: 600 batches per epoch, 3 epochs.")
+    if not all(0.0 <= a <= 1.0 for a in accuracies):
+        fail(f"{WHAT}: accuracies must be fractions in [0, 1]", f"got {accuracies[:3]} ...")
+    for fact, expected, message in [
+            ("inputs_require_grad", False, "training inputs must be Tensors with requires_grad=False"),
+            ("labels_require_grad", False, "labels must be Tensors with requires_grad=False"),
+            ("validated_in_train_mode", False, "validate() must call model.eval() first"),
+            ("trained_in_eval_mode", False, "call model.train() again after validating"),
+            ("plot_written", True, "mnist() must save hw1/validation_accuracy.png "
+                                   "(plot_validation_accuracy is given)")]:
+        check_equal(trained[fact], expected, what=f"{WHAT}: {message}")
+    check_architecture(trained)
+    measured = grader_accuracy(trained["layers"], *validation)
+    if abs(accuracies[-1] - measured) > AGREEMENT:
+        fail(f"{WHAT}: the last validation accuracy does not match the trained model",
+             f"you reported {100 * accuracies[-1]:.2f}%, the grader measured "
+             f"{100 * measured:.2f}% for the model after the last batch",
+             hint="validate() must use model.eval() (BatchNorm's running statistics) and "
+                  "count correct predictions over all 10,000 images.")

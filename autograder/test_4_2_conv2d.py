@@ -1,0 +1,80 @@
+"""Part 4.2: Conv2d forward and backward, and Flatten, against torch.nn.functional.conv2d."""
+import pytest
+import torch
+
+from autograder import reference
+from autograder.checking import check_grad, check_output_flags
+from autograder.compare import check_close, check_equal, context_of
+from autograder.hints import HINTS
+
+pytestmark = pytest.mark.conv2d
+
+# (N, C, H, W, out_channels, kernel, stride, padding): square and non-square inputs, one and
+# several channels, strides that do and do not divide the padded size, kernels of 1 to 5.
+CASES = [(2, 1, 5, 5, 1, 3, 1, 0), (2, 3, 7, 9, 4, 3, 1, 1), (3, 2, 8, 6, 5, 3, 2, 0),
+         (1, 4, 9, 11, 3, 5, 2, 2), (2, 3, 10, 7, 2, 2, 3, 1), (4, 2, 6, 6, 3, 1, 1, 0),
+         (1, 3, 12, 8, 6, 4, 2, 1)]
+
+
+def case_id(case) -> str:
+    n, c, h, w, o, k, s, p = case
+    return f"x{n}x{c}x{h}x{w}_out{o}_k{k}_s{s}_p{p}"
+
+
+@pytest.fixture(params=CASES, ids=case_id)
+def run(request, student, rng):
+    n, c, h, w, o, k, s, p = request.param
+    x, weight, bias = rng.normal(size=(n, c, h, w)), rng.normal(size=(o, c, k, k)), rng.normal(size=o)
+    ho, wo = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
+    upstream = rng.normal(size=(n, o, ho, wo))
+    got = student.run("conv2d", x=x, weight=weight, bias=bias, stride=s, padding=p,
+                      upstream=upstream)
+
+    tx, tw, tb = (reference.tensor(a, True) for a in (x, weight, bias))
+    out = torch.nn.functional.conv2d(tx, tw, tb, stride=s, padding=p)
+    out.backward(reference.tensor(upstream))
+    expected = {"out": reference.numpy(out), "x": reference.numpy(tx.grad),
+                "weight": reference.numpy(tw.grad), "bias": reference.numpy(tb.grad)}
+    what = f"Conv2d({c}, {o}, kernel_size={k}, stride={s}, padding={p})"
+    context = context_of(x=x, weight=weight) + f"; output (N, O, Ho, Wo) = {(n, o, ho, wo)}"
+    return got, expected, what, context
+
+
+@pytest.mark.check("forward")
+def test_forward(run):
+    got, expected, what, context = run
+    init = got["initial"]
+    weight_shape = tuple(expected["weight"].shape)
+    check_equal(tuple(init["weight_shape"]), weight_shape, what=f"{what}.weight shape of a new "
+                "layer", context=context, hint=HINTS["conv2d_shapes"])
+    check_equal((tuple(init["bias_shape"]), init["n_parameters"]), ((weight_shape[0],), 2),
+                what=f"{what}: bias shape and parameters() count of a new layer", context=context)
+    check_close(got["out"], expected["out"], what=f"{what} forward", context=context,
+                hint=HINTS["conv2d_forward"])
+    check_output_flags(got["out_flags"], True, what=what, context=context)
+
+
+@pytest.mark.check("backward")
+def test_backward(run):
+    got, expected, what, context = run
+    context += "; backward seeded with a random upstream gradient"
+    check_grad(got["x"], expected["x"], what=f"{what}: gradient of x", context=context,
+               hint=HINTS["conv2d_input_grad"])
+    check_grad(got["weight"], expected["weight"], what=f"{what}: gradient of weight",
+               context=context, hint=HINTS["conv2d_weight_grad"])
+    check_grad(got["bias"], expected["bias"], what=f"{what}: gradient of bias", context=context,
+               hint=HINTS["conv2d_bias_grad"])
+
+
+@pytest.mark.check("flatten")
+@pytest.mark.parametrize("shape", [(2, 3, 4, 5), (1, 6), (3, 2, 7)])
+def test_flatten(student, rng, shape):
+    x = rng.normal(size=shape)
+    upstream = rng.normal(size=(shape[0], x[0].size))
+    got = student.run("flatten", x=x, upstream=upstream)
+    what, context = "Flatten()", context_of(x=x)
+    check_close(got["out"], x.reshape(shape[0], -1), what=f"{what} forward", context=context,
+                hint=HINTS["flatten"])
+    check_output_flags(got["out_flags"], True, what=what, context=context)
+    check_grad(got["x"], upstream.reshape(shape), what=f"{what}: gradient of x", context=context,
+               hint=HINTS["flatten"])

@@ -1,0 +1,138 @@
+"""Part 3: train a small MLP on MNIST with MyTorch and record its validation accuracy.
+
+The network is Linear(784, 20) -> BatchNorm1d(20) -> ReLU -> Linear(20, 10), trained with
+SGD (lr 0.1, momentum 0.9) on mini-batches of 100 images for 3 epochs; the data is shuffled
+at the start of every epoch, and the accuracy on the validation images is measured every 100
+batches (18 times in all: 3 epochs x 600 batches / 100).
+
+``./grade.sh mnist`` (or ``./grade.sh m``) calls ``mnist`` with MNIST (60,000 training
+images, the 10,000 test images as validation), shows a progress bar, draws
+``hw1/validation_accuracy.png`` and grades the trained model. To run it yourself from the
+repository root: ``PYTHONPATH=.:handout python3 handout/hw1/mnist.py``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List
+
+import numpy as np
+
+from mytorch.nn.activations import ReLU
+from mytorch.nn.batchnorm import BatchNorm1d
+from mytorch.nn.linear import Linear
+from mytorch.nn.loss import CrossEntropyLoss
+from mytorch.nn.module import Module
+from mytorch.nn.sequential import Sequential
+from mytorch.optim.optimizer import Optimizer
+from mytorch.optim.sgd import SGD
+from mytorch.tensor import Tensor
+
+BATCH_SIZE = 100
+NUM_EPOCHS = 3
+VALIDATE_EVERY = 100          # batches
+PLOT_PATH = Path(__file__).resolve().parent / "validation_accuracy.png"
+
+
+def mnist(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray,
+          val_y: np.ndarray) -> List[float]:
+    """Build the model, optimizer and loss, train, plot, and return the validation accuracies.
+
+    Args:
+        train_x: (60000, 784) images scaled to [0, 1]; train_y: (60000,) labels 0..9.
+        val_x: (10000, 784); val_y: (10000,).
+    Returns:
+        the list returned by ``train``: one accuracy in [0, 1] per validation (18 of them).
+
+    Build ``model`` (the Sequential above), ``optimizer`` (SGD on ``model.parameters()``,
+    lr=0.1, momentum=0.9) and ``criterion`` (CrossEntropyLoss), then set
+    ``accuracies = train(model, optimizer, criterion, train_x, train_y, val_x, val_y)``.
+    """
+    ### BEGIN SOLUTION
+    model = Sequential(Linear(784, 20), BatchNorm1d(20), ReLU(), Linear(20, 10))
+    optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    criterion = CrossEntropyLoss()
+    accuracies = train(model, optimizer, criterion, train_x, train_y, val_x, val_y)
+    ### END SOLUTION
+    plot_validation_accuracy(accuracies, PLOT_PATH)
+    return accuracies
+
+
+def train(model: Module, optimizer: Optimizer, criterion: Module, train_x: np.ndarray,
+          train_y: np.ndarray, val_x: np.ndarray, val_y: np.ndarray,
+          num_epochs: int = NUM_EPOCHS) -> List[float]:
+    """Mini-batch training; returns the validation accuracy measured every 100 batches.
+
+    For each epoch: call ``model.train()``, shuffle the training set (one random permutation
+    of the row indices per epoch), and go through it in batches of ``BATCH_SIZE``. For each
+    batch: wrap images and labels as Tensors that do NOT require grad, ``zero_grad``, forward,
+    loss, ``backward``, ``step``. After every ``VALIDATE_EVERY``-th batch append
+    ``validate(model, val_x, val_y)`` to the list (validate switches to eval mode; switch
+    back with ``model.train()`` before the next batch).
+    """
+    ### BEGIN SOLUTION
+    accuracies = []
+    batches_seen = 0
+    for _ in range(num_epochs):
+        model.train()
+        order = np.random.permutation(len(train_x))
+        for start in range(0, len(train_x), BATCH_SIZE):
+            rows = order[start:start + BATCH_SIZE]
+            images, labels = Tensor(train_x[rows]), Tensor(train_y[rows])
+            optimizer.zero_grad()
+            loss = criterion(model(images), labels)
+            loss.backward()
+            optimizer.step()
+            batches_seen += 1
+            if batches_seen % VALIDATE_EVERY == 0:
+                accuracies.append(validate(model, val_x, val_y))
+                model.train()
+    return accuracies
+    ### END SOLUTION
+
+
+def validate(model: Module, val_x: np.ndarray, val_y: np.ndarray) -> float:
+    """The fraction of ``val_x`` that ``model`` classifies correctly, in eval mode.
+
+    Call ``model.eval()`` first (BatchNorm then uses its running statistics), predict the
+    class with the largest logit for every image (in batches of ``BATCH_SIZE``, or all at
+    once), and compare with ``val_y``. Return a Python float in [0, 1].
+    """
+    ### BEGIN SOLUTION
+    model.eval()
+    correct = 0
+    for start in range(0, len(val_x), BATCH_SIZE):
+        logits = model(Tensor(val_x[start:start + BATCH_SIZE]))
+        correct += int((logits.data.argmax(axis=1) == val_y[start:start + BATCH_SIZE]).sum())
+    return correct / len(val_x)
+    ### END SOLUTION
+
+
+def plot_validation_accuracy(accuracies: List[float], path: Path = PLOT_PATH) -> None:
+    """Save a line plot of the validation accuracies (given: not graded for style)."""
+    import matplotlib
+    matplotlib.use("Agg")               # write a file; never open a window
+    import matplotlib.pyplot as plt
+
+    batches = [VALIDATE_EVERY * (k + 1) for k in range(len(accuracies))]
+    percent = [100.0 * a for a in accuracies]
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    axes.plot(batches, percent, marker="o")
+    axes.set_xlabel(f"training batches ({BATCH_SIZE} images each)")
+    axes.set_ylabel("validation accuracy (%)")
+    axes.set_title("MyTorch MLP on MNIST: accuracy on the 10,000 validation images")
+    axes.grid(True, alpha=0.3)
+    if accuracies:
+        axes.annotate(f"final: {percent[-1]:.2f}%", xy=(batches[-1], percent[-1]),
+                      xytext=(-10, -30), textcoords="offset points", ha="right",
+                      arrowprops={"arrowstyle": "->"})
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+if __name__ == "__main__":
+    from autograder.mnist_data import load_mnist
+    np.random.seed(0)
+    history = mnist(*load_mnist())
+    print(f"validation accuracy after each 100 batches: {[round(a, 4) for a in history]}")
+    print(f"plot written to {PLOT_PATH}")

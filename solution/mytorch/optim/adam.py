@@ -1,0 +1,52 @@
+"""Adam: SGD with per-parameter step sizes from running moments of the gradient."""
+from __future__ import annotations
+
+from typing import Iterable, Tuple
+
+import numpy as np
+
+from mytorch.optim.optimizer import Optimizer
+from mytorch.tensor import Tensor
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015), as ``torch.optim.Adam`` without weight decay.
+
+    For each parameter W with gradient g, at step t = 1, 2, ...:
+        m <- b1 * m + (1 - b1) * g              first moment (mean of g)
+        v <- b2 * v + (1 - b2) * g * g          second moment (mean of g^2)
+        m_hat = m / (1 - b1^t)                  bias correction: m and v start at 0,
+        v_hat = v / (1 - b2^t)                  so early averages are too small
+        W <- W - lr * m_hat / (sqrt(v_hat) + eps)
+
+    Parameters without a gradient (``grad is None``) are left alone.
+    """
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 0.001,
+                 betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+        super().__init__(params)
+        self.lr = lr
+        self.beta1, self.beta2 = betas
+        self.eps = eps
+        self.t = 0
+        self.m = [np.zeros(p.shape) for p in self.params]
+        self.v = [np.zeros(p.shape) for p in self.params]
+
+    def step(self) -> None:
+        """Update every parameter's ``.data`` in place."""
+        ### BEGIN SOLUTION
+        self.t += 1
+        correction1 = 1.0 - self.beta1 ** self.t
+        correction2 = 1.0 - self.beta2 ** self.t
+        for param, m, v in zip(self.params, self.m, self.v):
+            if param.grad is None:
+                continue
+            g = param.grad.data
+            m *= self.beta1
+            m += (1.0 - self.beta1) * g
+            v *= self.beta2
+            v += (1.0 - self.beta2) * g * g
+            m_hat = m / correction1
+            v_hat = v / correction2
+            param.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        ### END SOLUTION
