@@ -1,6 +1,6 @@
 """Autograder bundles for the course platforms: Gradescope's zip and Autolab's tar + Makefile.
 
-Both carry the autograder (with the hidden tests unless told otherwise), ``archive.py`` for
+Both carry the autograder (with the hidden tests unless told otherwise), its data/, ``archive.py`` for
 safe extraction and ``platform_run.py``, which grades one hand-in and writes the platform's
 format (see kit/platform_run.py). Each platform runs one container per submission.
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Dict, List
 
 from kit import ROOT
+from kit.batch import SHARED_DIRECTORIES
 
 AUTOGRADER = ROOT / "autograder"
 KIT = ROOT / "kit"
@@ -62,6 +63,9 @@ def _stage(directory: Path, hidden: bool) -> None:
     ignore = ["__pycache__", "*.pyc"] + ([] if hidden else ["hidden"])
     shutil.copytree(AUTOGRADER, directory / "autograder", ignore=shutil.ignore_patterns(*ignore))
     shutil.copy2(KIT / "archive.py", directory / "archive.py")
+    for name in SHARED_DIRECTORIES:                  # data/mnist.npz beside autograder/
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, directory / name)
     shutil.copy2(KIT / "platform_run.py", directory / "platform_run.py")
 
 
