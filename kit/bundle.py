@@ -43,10 +43,11 @@ class BundleError(Exception):
 
 
 def is_instructor_only(relative: Path) -> bool:
-    """Caches, compiled files, and any autograder file with 'hidden' in its name."""
+    """Caches, compiled files, and anything of the autograder with 'hidden' in its path
+    (the hidden-test directory autograder/hidden/ with everything in it, or a hidden file)."""
     if CACHE_NAMES & set(relative.parts) or relative.suffix == ".pyc":
         return True
-    return "hidden" in relative.name.lower()
+    return any("hidden" in part.lower() for part in relative.parts)
 
 
 def _tree(directory: Path, prefix: str = "") -> Dict[str, Path]:

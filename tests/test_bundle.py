@@ -116,6 +116,8 @@ def _bundle_texts(archive: Path):
 
 
 def test_bundle_leaks_no_solution_and_no_hidden_test(archive):
+    with tarfile.open(archive) as tar:
+        assert not [m.name for m in tar.getmembers() if "hidden" in m.name.lower()]
     lines, pairs = _solution_secrets()
     assert len(lines) > 20 and len(pairs) > 20, "the solution should have many distinctive lines"
     for name, text in _bundle_texts(archive):
