@@ -152,10 +152,17 @@ def linear(weight: np.ndarray, bias: np.ndarray, x: np.ndarray, upstream: np.nda
     from mytorch.nn.linear import Linear
     out_features, in_features = weight.shape
     layer = Linear(in_features, out_features)
+    report = _layer_with_weights(layer, weight, bias, x, upstream)
+    report["initial"].update(weight_flags=_flags(layer.weight),
+                             weight_is_parameter=bool(getattr(layer.weight, "is_parameter", False)))
+    return report
+
+
+def _layer_with_weights(layer, weight: np.ndarray, bias: np.ndarray, x: np.ndarray,
+                        upstream: np.ndarray) -> dict:
+    """A new layer's parameter shapes; then, with the given weights, forward and backward."""
     initial = {"weight_shape": list(_data(layer.weight).shape),
                "bias_shape": list(_data(layer.bias).shape),
-               "weight_flags": _flags(layer.weight),
-               "weight_is_parameter": bool(getattr(layer.weight, "is_parameter", False)),
                "n_parameters": len(list(layer.parameters()))}
     _set(layer.weight, weight)
     _set(layer.bias, bias)
@@ -252,17 +259,7 @@ def conv2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, stride: int, pad
     from mytorch.nn.conv import Conv2d
     out_channels, in_channels, kernel_size, _ = weight.shape
     layer = Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=padding)
-    initial = {"weight_shape": list(_data(layer.weight).shape),
-               "bias_shape": list(_data(layer.bias).shape),
-               "n_parameters": len(list(layer.parameters()))}
-    _set(layer.weight, weight)
-    _set(layer.bias, bias)
-    tx = _tensor(x, True)
-    out = layer(tx)
-    _backward(out, upstream)
-    return {"initial": initial, "out": _data(out), "out_flags": _flags(out),
-            "weight": _grad_report(layer.weight), "bias": _grad_report(layer.bias),
-            "x": _grad_report(tx)}
+    return _layer_with_weights(layer, weight, bias, x, upstream)
 
 
 def flatten(x: np.ndarray, upstream: np.ndarray) -> dict:

@@ -32,6 +32,13 @@ class Graded:
     def total(self) -> float:
         return sum(self.scores.values())
 
+    @property
+    def lost(self) -> Dict[str, float]:
+        """{part name: points lost} for the graded parts that lost anything."""
+        from autograder.rubric import Rubric
+        full = {p.name: p.points for p in Rubric().parts}
+        return {name: full[name] - got for name, got in self.scores.items() if got != full[name]}
+
 
 def grade(*args: str, env: Dict[str, str] | None = None, timeout: float = 600) -> Graded:
     full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}

@@ -1,16 +1,7 @@
 """Deliberate bugs lose points in the right part and only there; crashes stay contained."""
 import pytest
 
-from autograder.rubric import Rubric
 from conftest import grade, replace_in
-
-RUBRIC = Rubric()
-FULL = {p.name: p.points for p in RUBRIC.parts}
-
-
-def lost(graded):
-    """{part name: points lost} for the parts that lost anything."""
-    return {name: FULL[name] - got for name, got in graded.scores.items() if got != FULL[name]}
 
 
 def test_mul_without_unbroadcast_loses_mul(solution_copy):
@@ -19,7 +10,7 @@ def test_mul_without_unbroadcast_loses_mul(solution_copy):
                "                unbroadcast(grad_output * a.data, b.shape))",
                "return grad_output * b.data, grad_output * a.data")
     graded = grade("--target", str(solution_copy), "1.1", "1.2", "2.3")
-    assert lost(graded) == {"arithmetic": 5.0}
+    assert graded.lost == {"arithmetic": 5.0}
     assert "FAIL 1.1 Sub, Mul, Div [mul]" in graded.stdout
     assert "unbroadcast" in graded.stdout
 
@@ -30,7 +21,7 @@ def test_engine_that_overwrites_instead_of_accumulating_loses_autograd(solution_
                "grads[parent] = g")
     graded = grade("--target", str(solution_copy), "1.2", "2.3", "2.6")
     # Tensor.backward() runs the same traversal, so its check fails too; graph building does not.
-    assert lost(graded) == {"autograd": 15.0}
+    assert graded.lost == {"autograd": 15.0}
     assert "FAIL 1.2 Autograd engine [backward]" in graded.stdout
 
 
@@ -39,14 +30,14 @@ def test_leaf_grad_overwritten_loses_autograd(solution_copy):
                "self.variable.grad.data = self.variable.grad.data + grad",
                "self.variable.grad.data = grad")
     graded = grade("--target", str(solution_copy), "1.2")
-    assert lost(graded) == {"autograd": 15.0}       # backward and Tensor.backward checks
+    assert graded.lost == {"autograd": 15.0}       # backward and Tensor.backward checks
 
 
 def test_sgd_adding_the_gradient_loses_sgd_only(solution_copy):
     replace_in(solution_copy / "mytorch/optim/sgd.py",
                "param.data -= self.lr * param.grad.data", "param.data += self.lr * param.grad.data")
     graded = grade("--target", str(solution_copy), "2")
-    assert lost(graded) == {"sgd": 10.0}
+    assert graded.lost == {"sgd": 10.0}
     assert "opposite sign" in graded.stdout or "SGD subtracts" in graded.stdout
 
 
@@ -55,21 +46,21 @@ def test_batchnorm_unbiased_variance_loses_batchnorm(solution_copy):
                "var = (centered * centered).sum(axis=0) / m", "var = (centered * centered).sum(axis=0) / (m - 1)")
     graded = grade("--target", str(solution_copy), "2")
     # The running variance is then wrong too, so eval mode fails as well.
-    assert lost(graded) == {"batchnorm": 10.0}
+    assert graded.lost == {"batchnorm": 10.0}
 
 
 def test_cross_entropy_without_shift_fails_stability_only(solution_copy):
     replace_in(solution_copy / "mytorch/nn/functional.py",
                "shifted = x - x.max(axis=1, keepdims=True)", "shifted = x")
     graded = grade("--target", str(solution_copy), "2.5")
-    assert lost(graded) == {"cross_entropy": 5.0}
+    assert graded.lost == {"cross_entropy": 5.0}
     assert "log-sum-exp" in graded.stdout
 
 
 def test_syntax_error_in_one_file_costs_only_its_parts(solution_copy):
     (solution_copy / "mytorch/nn/batchnorm.py").write_text("def broken(:\n")
     graded = grade("--target", str(solution_copy), "1")
-    assert lost(graded) == {"batchnorm": 10.0}
+    assert graded.lost == {"batchnorm": 10.0}
     assert "could not be imported: SyntaxError" in graded.stdout
     assert "Traceback" not in graded.stdout + graded.stderr
 
@@ -79,7 +70,7 @@ def test_hanging_code_times_out_and_costs_only_its_part(solution_copy):
                "        while True:\n            pass\n        for param, velocity in zip(")
     graded = grade("--target", str(solution_copy), "1.1", "2.3", env={"AUTOGRADER_CALL_TIMEOUT": "2"})
     assert graded.returncode == 0
-    assert lost(graded) == {"sgd": 10.0}
+    assert graded.lost == {"sgd": 10.0}
     assert "did not finish within 2 s" in graded.stdout
 
 
@@ -90,7 +81,7 @@ def test_crashing_code_costs_only_its_part(solution_copy, crash):
                f"        {crash}\n        return F.ReLU.apply(x)")
     graded = grade("--target", str(solution_copy), "1.1", "2.2", "2.3")
     assert graded.returncode == 0
-    assert lost(graded) == {"relu": 10.0}
+    assert graded.lost == {"relu": 10.0}
     assert "Traceback" not in graded.stdout + graded.stderr
 
 
@@ -98,7 +89,7 @@ def test_importing_torch_in_mytorch_is_refused(solution_copy):
     replace_in(solution_copy / "mytorch/optim/sgd.py", "import numpy as np\n",
                "import numpy as np\nimport torch\n")
     graded = grade("--target", str(solution_copy), "2.3", "2.1")
-    assert lost(graded) == {"sgd": 10.0}
+    assert graded.lost == {"sgd": 10.0}
     assert "'torch' may not be used" in graded.stdout
 
 

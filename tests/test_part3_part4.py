@@ -11,15 +11,7 @@ import numpy as np
 import pytest
 
 from autograder import mnist_data
-from autograder.rubric import Rubric
 from conftest import grade, replace_in
-
-RUBRIC = Rubric()
-FULL = {p.name: p.points for p in RUBRIC.parts}
-
-
-def lost(graded):
-    return {name: FULL[name] - got for name, got in graded.scores.items() if got != FULL[name]}
 
 
 # ------------------------------------------------------------------------------ Part 3
@@ -40,7 +32,7 @@ def test_reported_accuracies_without_training_score_nothing(solution_copy):
                "    accuracies = train(model, optimizer, criterion, train_x, train_y, val_x, val_y)\n",
                "    accuracies = [0.99] * 18\n")
     graded = grade("--target", str(solution_copy), "3")
-    assert lost(graded) == {"mnist": 10.0}
+    assert graded.lost == {"mnist": 10.0}
     assert "no model reached train()" in graded.stdout
 
 
@@ -50,7 +42,7 @@ def test_inflated_accuracies_lose_the_history_check(solution_copy):
                "    accuracies = train(model, optimizer, criterion, train_x, train_y, val_x, val_y)\n"
                "    accuracies = [min(1.0, a + 0.03) for a in accuracies]\n")
     graded = grade("--target", str(solution_copy), "3")
-    assert lost(graded) == {"mnist": 3.0}     # the model itself is fine: accuracy is kept
+    assert graded.lost == {"mnist": 3.0}     # the model itself is fine: accuracy is kept
     assert "does not match the trained model" in graded.stdout
 
 
@@ -93,7 +85,7 @@ def test_adam_without_bias_correction_loses_adam_only(solution_copy):
     replace_in(adam, "m_hat = m / correction1", "m_hat = m")
     replace_in(adam, "v_hat = v / correction2", "v_hat = v")
     graded = grade("--target", str(solution_copy), "4", "2.6")
-    assert lost(graded) == {"adam": 10.0}
+    assert graded.lost == {"adam": 10.0}
     assert "FAIL 4.1 Adam [adam]" in graded.stdout
     assert "bias-correct" in graded.stdout
 
@@ -105,7 +97,7 @@ def test_conv2d_with_flipped_kernel_loses_forward(solution_copy):
                "out = weight.data.reshape(o, -1) @ cols",
                "out = weight.data[:, :, ::-1, ::-1].reshape(o, -1) @ cols")
     graded = grade("--target", str(solution_copy), "4")
-    assert lost(graded) == {"conv2d": 5.0}
+    assert graded.lost == {"conv2d": 5.0}
     assert "FAIL 4.2 Conv2d and Flatten [forward]" in graded.stdout
     assert "do not flip the kernel" in graded.stdout
 
@@ -114,5 +106,5 @@ def test_conv2d_col2im_that_overwrites_loses_backward_only(solution_copy):
     replace_in(solution_copy / "mytorch/nn/functional.py",
                "q:q + stride * wo:stride] += \\", "q:q + stride * wo:stride] = \\")
     graded = grade("--target", str(solution_copy), "4.2")
-    assert lost(graded) == {"conv2d": 8.0}
+    assert graded.lost == {"conv2d": 8.0}
     assert "gradient of x" in graded.stdout
