@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from autograder import reference
-from autograder.checking import check_grad
+from autograder.checking import check_expression, check_grad
 from autograder.compare import check_close, context_of
 from autograder.hints import HINTS
 
@@ -76,3 +76,14 @@ def test_eval_mode(run):
                 what=f"{what}: running_mean must not change", hint=HINTS["batchnorm_eval"])
     check_close(got["eval"]["running_var"], expected["eval"]["running_var"], context=context,
                 what=f"{what}: running_var must not change", hint=HINTS["batchnorm_eval"])
+
+
+@pytest.mark.check("train")
+@pytest.mark.parametrize("shape", [(4, 4), (3, 5)], ids=str)
+def test_sum_over_each_axis(student, rng, shape):
+    """Sum (written for BatchNorm) on its own: every axis, with and without keepdims."""
+    check_expression(student, "sums", {"a": rng.normal(size=shape)}, [True],
+                     upstream=rng.normal(size=shape[0]),
+                     what="a.sum(), a.sum(axis=0), a.sum(axis=1) and a.sum(axis=1, keepdims=True)",
+                     grad_hint="Sum.backward: re-insert the summed axis (np.expand_dims) unless "
+                               "keepdims was set, then broadcast to the input's shape.")
