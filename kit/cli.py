@@ -22,12 +22,21 @@ def cmd_handout(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_quality_report(args: argparse.Namespace) -> int:
+    from kit import quality
+    return quality.write_report(parallel=args.parallel)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m kit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("handout", help="generate handout/ from solution/ (nbgrader)")
     p.add_argument("--check", action="store_true", help="only report whether handout/ is in sync")
     p.set_defaults(run=cmd_handout)
+    p = commands.add_parser("quality-report", help="grade the mutant and variant catalogue "
+                            "(tests/mutants/) and write docs/autograder-quality.md")
+    p.add_argument("--parallel", type=int, default=2, help="grading runs at a time (default 2)")
+    p.set_defaults(run=cmd_quality_report)
     return parser
 
 

@@ -45,18 +45,24 @@ class Patch:
 class Entry:
     """A mutant (a bug that must lose points) or a variant (a rewrite that must not)."""
     id: str
-    part: str                # the rubric part number it is graded on, e.g. "2.4"
+    part: str                # the rubric part number it belongs to, e.g. "2.4"
     description: str
     patches: List[Patch]
     kind: str                # "mutant" or "variant"
+    also: List[str] = field(default_factory=list)   # further parts to grade (variants)
+
+    @property
+    def parts(self) -> List[str]:
+        return [self.part, *self.also]
 
 
 @dataclass
 class Outcome:
     """What the grader said about one entry."""
     entry: Entry
-    score: float
+    score: float             # on the entry's own part
     max_score: float
+    other_scores: Dict[str, tuple] = field(default_factory=dict)   # part -> (score, max)
     failed_checks: List[str] = field(default_factory=list)   # "2.4 [train]"
     first_message: str = ""  # the first line of the first failing check's feedback
     stdout: str = ""
@@ -68,7 +74,9 @@ class Outcome:
 
     @property
     def full_marks(self) -> bool:
-        return not self.error and self.score == self.max_score
+        """Full marks on the entry's part and on every part in ``also``."""
+        return (not self.error and self.score == self.max_score
+                and all(got == most for got, most in self.other_scores.values()))
 
 
 def load(kind: str, directory: Path = CATALOGUE) -> List[Entry]:
@@ -78,7 +86,8 @@ def load(kind: str, directory: Path = CATALOGUE) -> List[Entry]:
     entries = []
     for item in raw[kind]:
         patches = [Patch(p["file"], p["old"], p["new"]) for p in item["patch"]]
-        entries.append(Entry(item["id"], str(item["part"]), item["description"], patches, kind))
+        entries.append(Entry(item["id"], str(item["part"]), item["description"], patches, kind,
+                             [str(p) for p in item.get("also", [])]))
     ids = [e.id for e in entries]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
@@ -118,14 +127,20 @@ def evaluate(entry: Entry, scratch: Path) -> Outcome:
     target = copy_solution(scratch / "target")
     apply(entry, target)
     results = scratch / "results.json"
-    done = grade(target, [entry.part], results)
+    done = grade(target, entry.parts, results)
     if done.returncode != 0 or not results.is_file():
         return Outcome(entry, 0.0, 0.0, stdout=done.stdout,
                        error=f"grade.sh exited with {done.returncode}: {done.stderr[-2000:]}")
-    gradescope = json.loads(results.read_text())
-    outcome = Outcome(entry, float(gradescope["score"]),
-                      float(sum(t["max_score"] for t in gradescope["tests"])), stdout=done.stdout)
-    for test in gradescope["tests"]:
+    tests = json.loads(results.read_text())["tests"]
+    totals: Dict[str, List[float]] = {}
+    for test in tests:
+        total = totals.setdefault(str(test["number"]), [0.0, 0.0])
+        total[0] += float(test["score"])
+        total[1] += float(test["max_score"])
+    own = totals.pop(entry.part, [0.0, 0.0])
+    outcome = Outcome(entry, own[0], own[1], {p: tuple(t) for p, t in totals.items()},
+                      stdout=done.stdout)
+    for test in tests:
         if test["status"] != "passed":
             check = test["name"].rsplit(": ", 1)[-1]
             outcome.failed_checks.append(f"{test['number']} [{check}]")
