@@ -10,17 +10,26 @@ from autograder.hints import HINTS
 pytestmark = pytest.mark.batchnorm
 
 CASES = [(8, 3, 1e-5, 0.1), (20, 5, 1e-5, 0.1), (4, 6, 1e-3, 0.3)]
+# A feature that is constant within every batch: variance 0, so eps alone keeps the division
+# finite, x_hat is 0 and the gradient of x is gamma / sqrt(eps) times a centred upstream.
+CONSTANT_FEATURE_CASE = (10, 4, 1e-5, 0.1)
 N_BATCHES = 3
 
 
 @pytest.fixture(params=CASES, ids=lambda c: f"m{c[0]}_f{c[1]}_eps{c[2]:g}_mom{c[3]:g}")
 def run(request, student, rng):
     """The student's and PyTorch's results for one training/eval scenario."""
-    m, features, eps, momentum = request.param
+    return scenario(student, rng, *request.param)
+
+
+def scenario(student, rng, m, features, eps, momentum, constant_feature=False):
     gamma, beta = rng.uniform(0.5, 1.5, size=features), rng.normal(size=features)
     # Features of different scales and offsets, so mean and variance both matter.
     scale, shift = rng.uniform(0.5, 3.0, size=features), rng.normal(size=features) * 2
     batches = [rng.normal(size=(m, features)) * scale + shift for _ in range(N_BATCHES)]
+    if constant_feature:
+        for batch in batches:
+            batch[:, 0] = shift[0]
     upstreams = [rng.normal(size=(m, features)) for _ in range(N_BATCHES)]
     eval_x = rng.normal(size=(m, features)) * scale + shift
     got = student.run("batchnorm", gamma=gamma, beta=beta, batches=batches, upstreams=upstreams,
@@ -64,6 +73,11 @@ def test_train_mode(run):
         check_grad(g["gamma"], e["gamma"], what=f"{step}: gradient of gamma", context=context)
         check_grad(g["beta"], e["beta"], what=f"{step}: gradient of beta", context=context,
                    hint=HINTS["unbroadcast"])
+
+
+@pytest.mark.check("train")
+def test_train_mode_with_a_constant_feature(student, rng):
+    test_train_mode(scenario(student, rng, *CONSTANT_FEATURE_CASE, constant_feature=True))
 
 
 @pytest.mark.check("eval")
