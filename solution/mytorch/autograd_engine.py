@@ -134,9 +134,15 @@ def backward(grad_fn: Optional[Node], grad_of_outputs: np.ndarray) -> None:
     ### BEGIN SOLUTION
     if grad_fn is None:
         return
+    if isinstance(grad_fn, AccumulateGrad):
+        grad_fn.apply(grad_of_outputs)
+        return
 
-    # Depth-first post-order gives a topological order (parents after children when reversed).
-    order: List[Node] = []
+    # Depth-first post-order gives a topological order (parents after children when
+    # reversed). Only BackwardFunctions need a place in it: a leaf's AccumulateGrad just adds
+    # to .grad, and a sum does not depend on the order of its terms, so each gradient that
+    # reaches a leaf is added as soon as it arrives.
+    order: List[BackwardFunction] = []
     visited = set()
     stack = [(grad_fn, False)]
     while stack:
@@ -144,26 +150,24 @@ def backward(grad_fn: Optional[Node], grad_of_outputs: np.ndarray) -> None:
         if expanded:
             order.append(node)
             continue
-        if id(node) in visited:
+        if node in visited:
             continue
-        visited.add(id(node))
+        visited.add(node)
         stack.append((node, True))
         for parent in node.next_functions:
-            if parent is not None and id(parent) not in visited:
+            if isinstance(parent, BackwardFunction) and parent not in visited:
                 stack.append((parent, False))
 
-    grads = {id(grad_fn): grad_of_outputs}
+    grads = {grad_fn: grad_of_outputs}         # pending gradient of each node, summed
     for node in reversed(order):
-        grad = grads.pop(id(node), None)
+        grad = grads.pop(node, None)
         if grad is None:
             continue
-        if isinstance(node, AccumulateGrad):
-            node.apply(grad)
-            continue
-        input_grads = node.apply(grad)
-        for parent, g in zip(node.next_functions, input_grads):
+        for parent, g in zip(node.next_functions, node.apply(grad)):
             if parent is None or g is None:
                 continue
-            key = id(parent)
-            grads[key] = grads[key] + g if key in grads else g
+            if isinstance(parent, AccumulateGrad):
+                parent.apply(g)
+            else:
+                grads[parent] = grads[parent] + g if parent in grads else g
     ### END SOLUTION

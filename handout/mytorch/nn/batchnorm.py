@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+import mytorch.nn.functional as F
 from mytorch.nn.module import Module
 from mytorch.tensor import Tensor
 
@@ -20,6 +21,10 @@ class BatchNorm1d(Module):
 
     gamma and beta (shape (num_features,)) are parameters; the running statistics are
     constants (no gradient).
+
+    Compose graph operations (``sum``, ``-``, ``*``, ``/``, ``** 0.5``) and let autograd find
+    the gradient, or compute the statistics in numpy and call ``F.BatchNorm1d``, whose
+    backward you write out (its docstring has the formulas; the reference does this).
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:

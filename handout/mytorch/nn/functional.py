@@ -182,6 +182,29 @@ class MatMul(Function):
         raise NotImplementedError("MatMul.backward (Part 2.1)")
 
 
+class Linear(Function):
+    """y = x @ W.T + b for x (N, in), W (out, in), b (out,): a fully connected layer in one node.
+
+    The same as MatMul, Transpose and Add chained, but one graph node instead of three.
+    With g = dL/dy (N, out):
+        dL/dx = g @ W          (N, in)     only computed when x requires grad: an input batch
+        dL/dW = g.T @ x        (out, in)   of images does not, and skipping it saves a third
+        dL/db = g.sum(axis=0)  (out,)      of the layer's arithmetic
+    (b was broadcast over the N rows, so its gradient sums over them: unbroadcast by hand.)
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, x: tensor.Tensor, weight: tensor.Tensor,
+                bias: tensor.Tensor) -> tensor.Tensor:
+        # TODO: Part 2.1 - implement Linear.forward.
+        raise NotImplementedError("Linear.forward (Part 2.1)")
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        # TODO: Part 2.1 - implement Linear.backward.
+        raise NotImplementedError("Linear.backward (Part 2.1)")
+
+
 class ReLU(Function):
     """b = max(a, 0); db/da = 1 where a > 0, else 0."""
 
@@ -211,6 +234,37 @@ class Sum(Function):
         raise NotImplementedError("Sum.backward (Part 2.4)")
 
 
+class BatchNorm1d(Function):
+    """Batch normalisation of x (N, F) with given statistics, in one graph node.
+
+        x_hat = (x - mean) / sqrt(var + eps)        y = gamma * x_hat + beta
+
+    ``mean`` and ``var`` (F,) are numpy arrays. In training they are the batch's mean and
+    biased variance, which themselves depend on x (``batch_statistics=True``); in eval mode
+    they are the running statistics, constants. With g = dL/dy, m = N and
+    s = sqrt(var + eps), summing over the batch axis:
+
+        dL/dgamma = sum_i g_i * x_hat_i           dL/dbeta = sum_i g_i
+        constants:       dL/dx = gamma / s * g
+        batch statistics: dL/dx = gamma / s * (g - mean_i(g) - x_hat * mean_i(g * x_hat))
+
+    The last line is the chain rule through mean and var: the two subtracted terms are the
+    paths from x through the batch mean and through the batch variance.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, x: tensor.Tensor, gamma: tensor.Tensor, beta: tensor.Tensor,
+                mean: np.ndarray, var: np.ndarray, eps: float,
+                batch_statistics: bool) -> tensor.Tensor:
+        # TODO: Part 2.4 - implement BatchNorm1d.forward.
+        raise NotImplementedError("BatchNorm1d.forward (Part 2.4)")
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        # TODO: Part 2.4 - implement BatchNorm1d.backward.
+        raise NotImplementedError("BatchNorm1d.backward (Part 2.4)")
+
+
 class Exp(Function):
     """b = e ** a, elementwise; db/da = b."""
 
@@ -225,6 +279,29 @@ class Exp(Function):
         raise NotImplementedError("Exp.backward (Part 2.5)")
 
 
+class CrossEntropy(Function):
+    """L = -(1/N) * sum_i log_softmax(x)[i, y_i] for logits x (N, C) and labels y (N,).
+
+    Forward, row by row, with the log-sum-exp shift m_i = max_j x_ij (large logits would
+    overflow exp otherwise):
+        log_softmax(x)[i, j] = (x_ij - m_i) - log sum_k exp(x_ik - m_i)
+    Backward: with p = softmax(x) and Y the one-hot matrix of the labels,
+        dL/dx = g * (p - Y) / N                  (g: the upstream gradient, a number)
+    The labels are constants and get no gradient.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, predicted: tensor.Tensor,
+                target: tensor.Tensor) -> tensor.Tensor:
+        # TODO: Part 2.5 - implement CrossEntropy.forward.
+        raise NotImplementedError("CrossEntropy.forward (Part 2.5)")
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        # TODO: Part 2.5 - implement CrossEntropy.backward.
+        raise NotImplementedError("CrossEntropy.backward (Part 2.5)")
+
+
 def cross_entropy(predicted: tensor.Tensor, target: tensor.Tensor) -> tensor.Tensor:
     """Mean negative log-likelihood of the target classes under softmax(predicted).
 
@@ -234,9 +311,10 @@ def cross_entropy(predicted: tensor.Tensor, target: tensor.Tensor) -> tensor.Ten
     Returns:
         a 0-d Tensor  L = -(1/N) * sum_i log_softmax(predicted)[i, target[i]].
 
-    Compute it with graph operations so that autograd differentiates it. Use the
-    log-sum-exp shift: log sum_j e^{x_j} = m + log sum_j e^{x_j - m} with m = max_j x_j, so
-    that large logits do not overflow exp.
+    Either compose graph operations (``exp``, ``sum``, ``log``, ...) and let autograd
+    differentiate them, or use the CrossEntropy Function above with its backward written
+    out. Use the log-sum-exp shift: log sum_j e^{x_j} = m + log sum_j e^{x_j - m} with
+    m = max_j x_j, so that large logits do not overflow exp.
     """
     # TODO: Part 2.5 - implement cross_entropy.
     raise NotImplementedError("cross_entropy (Part 2.5)")
@@ -253,16 +331,20 @@ class Conv2d(Function):
 
         out[n, o, i, j] = bias[o] + sum_{c, p, q} weight[o, c, p, q] * xp[n, c, s*i + p, s*j + q]
 
-    im2col: the receptive field of output pixel (n, i, j) is the block xp[n, :, s*i:s*i+kH,
-    s*j:s*j+kW]; flattened, the blocks are the rows of ``cols`` (N*Ho*Wo, C*kH*kW), and the
-    whole convolution is ``cols @ weight.reshape(O, -1).T``: one matrix product, no loop
-    over pixels. With g = dL/dout arranged as G (N*Ho*Wo, O), the matmul rule gives
+    im2col: for image n, column (i, j) of ``cols[n]`` (C*kH*kW, Ho*Wo) is the receptive field
+    xp[n, :, s*i:s*i+kH, s*j:s*j+kW] flattened, so the whole convolution is one (batched)
+    matrix product, with no loop over pixels:
 
-        dL/dweight = G.T @ cols            dL/dbias[o] = sum_{n, i, j} g[n, o, i, j]
-        dL/dcols   = G @ weight.reshape(O, -1)
+        out[n] = Wm @ cols[n] + bias        Wm = weight.reshape(O, C*kH*kW)
 
-    and col2im adds each row of dL/dcols back onto the block of xp it was copied from (blocks
-    overlap when s < k, so the additions accumulate); cropping the padding gives dL/dx.
+    With g[n] = dL/dout[n] as an (O, Ho*Wo) matrix, the matmul rule gives
+
+        dL/dweight = sum_n g[n] @ cols[n].T      dL/dbias[o] = sum_{n, i, j} g[n, o, i, j]
+        dL/dcols[n] = Wm.T @ g[n]
+
+    and col2im adds each entry of dL/dcols back onto the pixel of xp it was copied from
+    (windows overlap when s < k, so the additions accumulate); cropping the padding off
+    gives dL/dx.
     """
 
     @staticmethod

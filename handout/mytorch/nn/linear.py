@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+import mytorch.nn.functional as F
 from mytorch.nn.module import Module
 from mytorch.tensor import Tensor
 

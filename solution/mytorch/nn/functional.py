@@ -200,6 +200,37 @@ class MatMul(Function):
         ### END SOLUTION
 
 
+class Linear(Function):
+    """y = x @ W.T + b for x (N, in), W (out, in), b (out,): a fully connected layer in one node.
+
+    The same as MatMul, Transpose and Add chained, but one graph node instead of three.
+    With g = dL/dy (N, out):
+        dL/dx = g @ W          (N, in)     only computed when x requires grad: an input batch
+        dL/dW = g.T @ x        (out, in)   of images does not, and skipping it saves a third
+        dL/db = g.sum(axis=0)  (out,)      of the layer's arithmetic
+    (b was broadcast over the N rows, so its gradient sums over them: unbroadcast by hand.)
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, x: tensor.Tensor, weight: tensor.Tensor,
+                bias: tensor.Tensor) -> tensor.Tensor:
+        ### BEGIN SOLUTION
+        ctx.save_for_backward(x, weight)
+        out = x.data @ weight.data.T
+        out += bias.data                       # in place: no second (N, out) array
+        return tensor.Tensor(out)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION
+        x, weight = ctx.saved_tensors
+        grad_x = grad_output @ weight.data if x.requires_grad else None
+        grad_weight = (x.data.T @ grad_output).T     # = g.T @ x; this order runs faster in BLAS
+        return grad_x, grad_weight, grad_output.sum(axis=0)
+        ### END SOLUTION
+
+
 class ReLU(Function):
     """b = max(a, 0); db/da = 1 where a > 0, else 0."""
 
@@ -241,6 +272,53 @@ class Sum(Function):
         ### END SOLUTION
 
 
+class BatchNorm1d(Function):
+    """Batch normalisation of x (N, F) with given statistics, in one graph node.
+
+        x_hat = (x - mean) / sqrt(var + eps)        y = gamma * x_hat + beta
+
+    ``mean`` and ``var`` (F,) are numpy arrays. In training they are the batch's mean and
+    biased variance, which themselves depend on x (``batch_statistics=True``); in eval mode
+    they are the running statistics, constants. With g = dL/dy, m = N and
+    s = sqrt(var + eps), summing over the batch axis:
+
+        dL/dgamma = sum_i g_i * x_hat_i           dL/dbeta = sum_i g_i
+        constants:       dL/dx = gamma / s * g
+        batch statistics: dL/dx = gamma / s * (g - mean_i(g) - x_hat * mean_i(g * x_hat))
+
+    The last line is the chain rule through mean and var: the two subtracted terms are the
+    paths from x through the batch mean and through the batch variance.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, x: tensor.Tensor, gamma: tensor.Tensor, beta: tensor.Tensor,
+                mean: np.ndarray, var: np.ndarray, eps: float,
+                batch_statistics: bool) -> tensor.Tensor:
+        ### BEGIN SOLUTION
+        inv_std = 1.0 / np.sqrt(var + eps)
+        x_hat = (x.data - mean) * inv_std
+        ctx.save_for_backward(gamma)
+        ctx.x_hat, ctx.inv_std, ctx.batch_statistics = x_hat, inv_std, batch_statistics
+        out = gamma.data * x_hat
+        out += beta.data
+        return tensor.Tensor(out)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION
+        (gamma,) = ctx.saved_tensors
+        x_hat, g = ctx.x_hat, grad_output
+        grad_gamma = (g * x_hat).sum(axis=0)
+        grad_beta = g.sum(axis=0)
+        if ctx.batch_statistics:
+            m = g.shape[0]
+            g = g - grad_beta / m - x_hat * (grad_gamma / m)
+        grad_x = gamma.data * ctx.inv_std * g
+        return grad_x, grad_gamma, grad_beta, None, None, None, None
+        ### END SOLUTION
+
+
 class Exp(Function):
     """b = e ** a, elementwise; db/da = b."""
 
@@ -259,6 +337,43 @@ class Exp(Function):
         ### END SOLUTION
 
 
+class CrossEntropy(Function):
+    """L = -(1/N) * sum_i log_softmax(x)[i, y_i] for logits x (N, C) and labels y (N,).
+
+    Forward, row by row, with the log-sum-exp shift m_i = max_j x_ij (large logits would
+    overflow exp otherwise):
+        log_softmax(x)[i, j] = (x_ij - m_i) - log sum_k exp(x_ik - m_i)
+    Backward: with p = softmax(x) and Y the one-hot matrix of the labels,
+        dL/dx = g * (p - Y) / N                  (g: the upstream gradient, a number)
+    The labels are constants and get no gradient.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, predicted: tensor.Tensor,
+                target: tensor.Tensor) -> tensor.Tensor:
+        ### BEGIN SOLUTION
+        x = predicted.data
+        n = x.shape[0]
+        labels = np.asarray(target.data, dtype=np.int64)      # no copy if already int64
+        shifted = x - x.max(axis=1, keepdims=True)
+        exps = np.exp(shifted)
+        sums = exps.sum(axis=1, keepdims=True)
+        picked = shifted[np.arange(n), labels] - np.log(sums[:, 0])   # log-probs of targets
+        ctx.softmax, ctx.labels = exps / sums, labels
+        return tensor.Tensor(np.asarray(-picked.sum() / n))
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION
+        grad = ctx.softmax.copy()            # p - Y; copied so that ctx stays intact
+        n = grad.shape[0]
+        grad[np.arange(n), ctx.labels] -= 1.0
+        grad *= grad_output / n
+        return grad, None
+        ### END SOLUTION
+
+
 def cross_entropy(predicted: tensor.Tensor, target: tensor.Tensor) -> tensor.Tensor:
     """Mean negative log-likelihood of the target classes under softmax(predicted).
 
@@ -268,21 +383,13 @@ def cross_entropy(predicted: tensor.Tensor, target: tensor.Tensor) -> tensor.Ten
     Returns:
         a 0-d Tensor  L = -(1/N) * sum_i log_softmax(predicted)[i, target[i]].
 
-    Compute it with graph operations so that autograd differentiates it. Use the
-    log-sum-exp shift: log sum_j e^{x_j} = m + log sum_j e^{x_j - m} with m = max_j x_j, so
-    that large logits do not overflow exp.
+    Either compose graph operations (``exp``, ``sum``, ``log``, ...) and let autograd
+    differentiate them, or use the CrossEntropy Function above with its backward written
+    out. Use the log-sum-exp shift: log sum_j e^{x_j} = m + log sum_j e^{x_j - m} with
+    m = max_j x_j, so that large logits do not overflow exp.
     """
     ### BEGIN SOLUTION
-    batch_size, num_classes = predicted.shape
-    labels = target.data.astype(np.int64)
-    one_hot = np.zeros((batch_size, num_classes))
-    one_hot[np.arange(batch_size), labels] = 1.0
-
-    shift = tensor.Tensor(predicted.data.max(axis=1, keepdims=True))   # a constant
-    shifted = predicted - shift
-    log_sum_exp = shifted.exp().sum(axis=1, keepdims=True).log()
-    log_probs = shifted - log_sum_exp
-    return -(log_probs * tensor.Tensor(one_hot)).sum() / batch_size
+    return CrossEntropy.apply(predicted, target)
     ### END SOLUTION
 
 
@@ -297,16 +404,20 @@ class Conv2d(Function):
 
         out[n, o, i, j] = bias[o] + sum_{c, p, q} weight[o, c, p, q] * xp[n, c, s*i + p, s*j + q]
 
-    im2col: the receptive field of output pixel (n, i, j) is the block xp[n, :, s*i:s*i+kH,
-    s*j:s*j+kW]; flattened, the blocks are the rows of ``cols`` (N*Ho*Wo, C*kH*kW), and the
-    whole convolution is ``cols @ weight.reshape(O, -1).T``: one matrix product, no loop
-    over pixels. With g = dL/dout arranged as G (N*Ho*Wo, O), the matmul rule gives
+    im2col: for image n, column (i, j) of ``cols[n]`` (C*kH*kW, Ho*Wo) is the receptive field
+    xp[n, :, s*i:s*i+kH, s*j:s*j+kW] flattened, so the whole convolution is one (batched)
+    matrix product, with no loop over pixels:
 
-        dL/dweight = G.T @ cols            dL/dbias[o] = sum_{n, i, j} g[n, o, i, j]
-        dL/dcols   = G @ weight.reshape(O, -1)
+        out[n] = Wm @ cols[n] + bias        Wm = weight.reshape(O, C*kH*kW)
 
-    and col2im adds each row of dL/dcols back onto the block of xp it was copied from (blocks
-    overlap when s < k, so the additions accumulate); cropping the padding gives dL/dx.
+    With g[n] = dL/dout[n] as an (O, Ho*Wo) matrix, the matmul rule gives
+
+        dL/dweight = sum_n g[n] @ cols[n].T      dL/dbias[o] = sum_{n, i, j} g[n, o, i, j]
+        dL/dcols[n] = Wm.T @ g[n]
+
+    and col2im adds each entry of dL/dcols back onto the pixel of xp it was copied from
+    (windows overlap when s < k, so the additions accumulate); cropping the padding off
+    gives dL/dx.
     """
 
     @staticmethod
@@ -315,18 +426,22 @@ class Conv2d(Function):
         ### BEGIN SOLUTION
         n, c, h, w = x.shape
         o, _, kh, kw = weight.shape
-        xp = np.pad(x.data, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+        xp = x.data
+        if padding:
+            xp = np.pad(xp, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
         # A strided view (no copy): windows[n, c, i, j, p, q] = xp[n, c, s*i + p, s*j + q].
         windows = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))
         windows = windows[:, :, ::stride, ::stride]
         ho, wo = windows.shape[2], windows.shape[3]
-        cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * kh * kw)
-        out = cols @ weight.data.reshape(o, -1).T + bias.data          # (N*Ho*Wo, O)
+        # The one copy of im2col: (N, C, kH, kW, Ho, Wo) -> (N, C*kH*kW, Ho*Wo).
+        cols = windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, ho * wo)
+        out = weight.data.reshape(o, -1) @ cols                  # (N, O, Ho*Wo)
+        out += bias.data[:, None]
 
         ctx.save_for_backward(weight)
         ctx.cols = cols
         ctx.geometry = (x.shape, xp.shape, ho, wo, stride, padding)
-        return tensor.Tensor(out.reshape(n, ho, wo, o).transpose(0, 3, 1, 2))
+        return tensor.Tensor(out.reshape(n, o, ho, wo))
         ### END SOLUTION
 
     @staticmethod
@@ -336,18 +451,18 @@ class Conv2d(Function):
         x_shape, xp_shape, ho, wo, stride, padding = ctx.geometry
         n, c, h, w = x_shape
         o, _, kh, kw = weight.shape
-        g = grad_output.transpose(0, 2, 3, 1).reshape(n * ho * wo, o)   # rows match cols
+        g = grad_output.reshape(n, o, ho * wo)
 
-        grad_weight = (g.T @ ctx.cols).reshape(weight.shape)
-        grad_bias = g.sum(axis=0)
-        grad_cols = (g @ weight.data.reshape(o, -1)).reshape(n, ho, wo, c, kh, kw)
+        grad_weight = (g @ ctx.cols.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape)
+        grad_bias = g.sum(axis=(0, 2))
+        grad_cols = (weight.data.reshape(o, -1).T @ g).reshape(n, c, kh, kw, ho, wo)
 
-        # col2im: one strided slice of xp per kernel offset (p, q), kh*kw additions in all.
+        # col2im: one strided slice of xp per kernel offset (p, q), kH*kW additions in all.
         grad_xp = np.zeros(xp_shape)
         for p in range(kh):
             for q in range(kw):
                 grad_xp[:, :, p:p + stride * ho:stride, q:q + stride * wo:stride] += \
-                    grad_cols[:, :, :, :, p, q].transpose(0, 3, 1, 2)
+                    grad_cols[:, :, p, q]
         grad_x = grad_xp[:, :, padding:padding + h, padding:padding + w]
         return grad_x, grad_weight, grad_bias, None, None
         ### END SOLUTION

@@ -1,0 +1,106 @@
+"""Benchmark: the Part 3 MNIST task, the reference MyTorch against the same script in PyTorch.
+
+Both train Linear(784, 20) -> BatchNorm1d(20) -> ReLU -> Linear(20, 10) with SGD (lr 0.1,
+momentum 0.9) on batches of 100 for 3 epochs, shuffling every epoch and validating on the
+10,000 validation images (in batches of 100) every 100 batches: 18 validations. MyTorch runs
+solution/hw1/mnist.py's own ``train``; PyTorch runs a line-by-line copy of it (float32, the
+default dtype; MyTorch computes in float64). Timed: the training loop with its validations,
+not data loading. The runs alternate between the libraries.
+
+    python3 bench/mnist.py            # 3 runs each (target: ratio <= 0.8, accuracy >= 95%)
+    python3 bench/mnist.py --runs 5
+    python3 bench/mnist.py --quick    # a tiny smoke run (used by the kit's tests)
+"""
+from __future__ import annotations
+
+import argparse
+
+import common  # noqa: F401  (first: pins the thread counts)
+import numpy as np
+import torch
+
+from autograder.mnist_data import load_mnist
+from hw1 import mnist as hw1
+from mytorch.nn.activations import ReLU
+from mytorch.nn.batchnorm import BatchNorm1d
+from mytorch.nn.linear import Linear
+from mytorch.nn.loss import CrossEntropyLoss
+from mytorch.nn.sequential import Sequential
+from mytorch.optim.sgd import SGD
+
+TARGET_RATIO = 0.8
+TARGET_ACCURACY = 0.95
+
+
+def run_mytorch(data, seed: int, epochs: int) -> list:
+    np.random.seed(seed)
+    model = Sequential(Linear(784, 20), BatchNorm1d(20), ReLU(), Linear(20, 10))
+    optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    return hw1.train(model, optimizer, CrossEntropyLoss(), *data, num_epochs=epochs)
+
+
+def run_torch(data, seed: int, epochs: int) -> list:
+    """hw1.train, written with PyTorch."""
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    train_x, train_y, val_x, val_y = (torch.from_numpy(a) for a in data)
+    nn = torch.nn
+    model = nn.Sequential(nn.Linear(784, 20), nn.BatchNorm1d(20), nn.ReLU(), nn.Linear(20, 10))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    criterion = nn.CrossEntropyLoss()
+
+    def validate() -> float:
+        model.eval()
+        correct = 0
+        with torch.no_grad():
+            for start in range(0, len(val_x), hw1.BATCH_SIZE):
+                logits = model(val_x[start:start + hw1.BATCH_SIZE])
+                correct += int((logits.argmax(dim=1) == val_y[start:start + hw1.BATCH_SIZE]).sum())
+        return correct / len(val_x)
+
+    accuracies, batches_seen = [], 0
+    for _ in range(epochs):
+        model.train()
+        order = torch.from_numpy(np.random.permutation(len(train_x)))
+        for start in range(0, len(train_x), hw1.BATCH_SIZE):
+            rows = order[start:start + hw1.BATCH_SIZE]
+            optimizer.zero_grad()
+            loss = criterion(model(train_x[rows]), train_y[rows])
+            loss.backward()
+            optimizer.step()
+            batches_seen += 1
+            if batches_seen % hw1.VALIDATE_EVERY == 0:
+                accuracies.append(validate())
+                model.train()
+    return accuracies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="1 run on 2,000 images, 1 epoch")
+    args = parser.parse_args()
+    data = load_mnist()
+    epochs, runs = hw1.NUM_EPOCHS, args.runs
+    if args.quick:
+        data = (data[0][:2000], data[1][:2000], data[2][:500], data[3][:500])
+        epochs, runs = 1, 1
+        hw1.VALIDATE_EVERY = 10
+    common.header(f"MNIST MLP, {epochs} epoch(s) on {len(data[0])} images, validating on "
+                  f"{len(data[2])} every {hw1.VALIDATE_EVERY} batches")
+    # Each library gets the images in its own default dtype: float64 for MyTorch, float32
+    # for PyTorch (converted before timing).
+    data64 = tuple(a.astype(np.float64) if a.dtype == np.float32 else a for a in data)
+    run_torch(tuple(a[:1000] for a in data), 0, 1)           # warm-up, not timed
+    mine, theirs = common.Timings("MyTorch"), common.Timings("PyTorch")
+    accuracies = {"MyTorch": [], "PyTorch": []}
+    for seed in range(runs):
+        accuracies["MyTorch"].append(mine.run(lambda: run_mytorch(data64, seed, epochs))[-1])
+        history = theirs.run(lambda: run_torch(data, seed, epochs))
+        accuracies["PyTorch"].append(history[-1])
+    ratio = common.report(f"training + {len(history)} validations", mine, theirs, TARGET_RATIO)
+    common.report_accuracies("mnist", "final validation accuracy per run", ratio, accuracies,
+                             None if args.quick else TARGET_ACCURACY)
+
+if __name__ == "__main__":
+    main()
