@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from autograder import reference
-from autograder.checking import check_grad, check_output_flags
+from autograder.checking import check_expression, check_grad, check_output_flags
 from autograder.compare import check_close, check_equal, context_of
 from autograder.hints import HINTS
 
@@ -76,3 +76,12 @@ def test_sequential(student, rng, sizes):
         check_grad(got["biases"][k], reference.numpy(b.grad), what=f"{what}: layer {k} bias gradient",
                    context=context)
     check_grad(got["x"], reference.numpy(tx.grad), what=f"{what}: gradient of x", context=context)
+
+
+@pytest.mark.check("linear")
+@pytest.mark.parametrize("shapes", [((4, 3), (3, 5)), ((3, 3), (3, 3)), ((1, 2), (2, 1))], ids=str)
+def test_matmul(student, rng, shapes):
+    a, b = rng.normal(size=shapes[0]), rng.normal(size=shapes[1])
+    check_expression(student, "matmul", {"a": a, "b": b}, [True, True],
+                     upstream=rng.normal(size=(shapes[0][0], shapes[1][1])), what="MatMul (a @ b)",
+                     grad_hint="d(a @ b)/da = g @ b.T and d(a @ b)/db = a.T @ g.")
