@@ -211,35 +211,35 @@ TOLERANCES = """
 ## Why the tolerances are what they are
 
 `autograder/compare.py` accepts `|got - expected| <= 1e-8 + 1e-6 * |expected|` (numpy's
-`isclose` with `rtol=1e-6`, `atol=1e-8`), on float64 on both sides (inputs are float64 numpy
-arrays; the reference is PyTorch in float64).
+`isclose` with `rtol=1e-6`, `atol=1e-8`), with float64 on both sides: the probes hand the
+student's code float64 arrays, and the reference is PyTorch in float64.
 
-- *Correct code is far inside it.* Two correct float64 implementations differ by rounding only:
-  about 1e-16 relative per operation, growing with the number of terms summed (a few hundred
-  at most in these checks), so below 1e-13. The variants above (a fused BatchNorm backward, a
-  fused or differently written log-softmax, Conv2d by einsum, a recursive engine, Adam in the
-  paper's `eps_hat` form) all pass; that is the margin being used.
-- *Bugs are far outside it.* The subtlest bugs in the catalogue change results by more than
-  1e-4 relative: unbiased instead of biased variance changes `x_hat` by `sqrt(m/(m-1))`
-  (6% for m = 8); `eps` outside the square root changes it by about `eps / (2 var)` (larger
-  than 1e-6 for the eps = 1e-3 case, and enormous for the near-constant feature case);
-  Adam's `eps` inside the square root is invisible for gradients of size 1 (1e-8 against 1),
-  which is why the Adam check includes gradients of size 1e-6, where it changes the step by
-  orders of magnitude.
-- *float32 would not fit.* A student who computes in float32 loses about 1e-7 relative per
-  operation, which already touches rtol after summing; Tensors are float64 by construction
-  (`Tensor(data)` converts lists to float64), so a float32 result is a real deviation from
-  the specification, and the feedback shows the error size.
+- *Correct code is far inside it.* Two correct float64 implementations differ by rounding
+  only: about 1e-16 relative per operation, growing with the number of terms summed (a few
+  hundred at most in these checks), so below 1e-13. The variants above use that margin:
+  BatchNorm and cross-entropy built from graph operations against the reference's fused
+  Functions with written-out backward formulas, Conv2d by einsum against batched im2col,
+  a recursive engine, Adam in the paper's `eps_hat` form. All keep full marks.
+- *Bugs are far outside it.* The subtlest bugs in the catalogue change results by 1e-5
+  relative or more: the unbiased instead of the biased variance scales `x_hat` by
+  `sqrt(m/(m-1))` (7% for m = 8); `eps` outside the square root changes `1/sqrt(var + eps)`
+  by about `eps / sqrt(var)` relative (1e-5 for var of 1, more for the eps = 1e-3 case, and a
+  factor of about 300 for the constant-feature case, where var = 0). Adam's `eps` inside the
+  square root is invisible with gradients of size 1 (1e-8 against 1), which is why the Adam
+  check also uses gradients of size 1e-6, where it changes the step a hundredfold.
+- *float32 would not fit.* Computing in float32 costs about 1e-7 relative per operation,
+  which reaches rtol after a few hundred terms; the specification is float64 throughout, so
+  a float32 result is a real deviation, and the feedback shows the size of the error.
 - *Large logits.* The stability check uses logits of size 1e3 and 1e5: without the max shift
-  `exp` overflows to inf and the loss becomes nan, which no tolerance accepts; with the shift,
-  the loss is a difference of numbers of size 1e5 whose rounding error (1e5 * 1e-16 = 1e-11)
+  `exp` overflows to inf and the loss becomes nan, which no tolerance accepts; with the shift
+  the loss is a difference of numbers of size 1e5, whose rounding error (1e5 * 1e-16 = 1e-11)
   is below the absolute tolerance.
-- *Kinks.* ReLU's value checks keep inputs at least 0.01 away from 0, and one separate test
-  feeds exact zeros to check the convention the docstring states (and PyTorch uses):
-  the derivative at 0 is 0. Divisors in the Div checks are kept in [0.5, 2] in magnitude.
-- *Near-zero variance.* BatchNorm is checked with a feature that is constant within the batch:
-  the normalised value is 0 (exactly, up to rounding of the mean), well inside `atol`, while
-  the gradient `gamma / sqrt(eps)` is large and compared relatively.
+- *Kinks and poles.* ReLU's value checks keep inputs at least 0.01 away from 0; one separate
+  test feeds exact zeros to check the convention the docstring states and PyTorch uses (the
+  derivative at 0 is 0). Divisors in the Div checks are kept in [0.5, 2] in magnitude.
+- *Near-zero variance.* One BatchNorm case has a feature that is constant within each batch:
+  `x_hat` is 0 up to the rounding of the mean (inside `atol`), while the input gradient
+  `gamma / sqrt(eps)` times a centred upstream is large and compared relatively.
 - *Same score every run.* Inputs come from `numpy.random.default_rng(crc32(test id))`, the
   MNIST run from `np.random.seed(0)`, and the student process runs numpy with one BLAS thread,
   so sums are added in the same order every time; `tests/test_determinism.py` grades the
