@@ -102,8 +102,8 @@ def test_conv2d_with_flipped_kernel_loses_forward(solution_copy):
     # A true convolution instead of the cross-correlation; backward is graded separately (it
     # still matches the unflipped forward here), so only the forward check's points go.
     replace_in(solution_copy / "mytorch/nn/functional.py",
-               "out = cols @ weight.data.reshape(o, -1).T + bias.data",
-               "out = cols @ weight.data[:, :, ::-1, ::-1].reshape(o, -1).T + bias.data")
+               "out = weight.data.reshape(o, -1) @ cols",
+               "out = weight.data[:, :, ::-1, ::-1].reshape(o, -1) @ cols")
     graded = grade("--target", str(solution_copy), "4")
     assert lost(graded) == {"conv2d": 5.0}
     assert "FAIL 4.2 Conv2d and Flatten [forward]" in graded.stdout
