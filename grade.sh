@@ -8,9 +8,10 @@
 set -u
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 python="${PYTHON:-python3}"
-if ! "$python" -c "import numpy, pytest, torch" >/dev/null 2>&1; then
-    echo "grade.sh: the grader needs numpy, pytest and torch in '$python'." >&2
-    echo "Install them first (see README.md), then run ./grade.sh again." >&2
+if ! "$python" -c "import numpy, pytest, pytest_timeout, torch" >/dev/null 2>&1; then
+    echo "grade.sh: the grader needs numpy, pytest, pytest-timeout and torch in '$python'." >&2
+    echo "Install them first: $python -m pip install -r requirements.txt (see README.md)," >&2
+    echo "then run ./grade.sh again." >&2
     exit 1
 fi
 PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}" exec "$python" -m autograder "$@"

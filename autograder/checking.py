@@ -12,7 +12,7 @@ from autograder.student import StudentProcess
 
 
 def check_grad(report: dict, expected: Optional[np.ndarray], *, what: str, context: str,
-               hint: str = "") -> None:
+               hint: str = "", mistakes: Optional[Dict[str, np.ndarray]] = None) -> None:
     """A tensor's .grad against the reference (None where no gradient may be stored)."""
     if expected is None:
         check_equal(report["grad"] is None, True, what=f"{what} must stay None",
@@ -21,7 +21,8 @@ def check_grad(report: dict, expected: Optional[np.ndarray], *, what: str, conte
     if report["grad"] is None:
         check_equal("None", "a gradient", what=f"{what} is missing", context=context,
                     hint=hint or HINTS["accumulate"])
-    check_close(report["grad"], expected, what=what, context=context, hint=hint)
+    check_close(report["grad"], expected, what=what, context=context, hint=hint,
+                mistakes=mistakes)
     check_equal(report.get("grad_plain"), True, what=f"{what} is not a plain tensor",
                 context=context, hint=HINTS["plain_grad"])
 
@@ -38,12 +39,15 @@ def check_output_flags(flags: dict, requires_grad: bool, *, what: str, context: 
 
 def check_expression(student: StudentProcess, name: str, inputs: Dict[str, np.ndarray],
                      requires_grad: List[bool], *, what: str, upstream: Optional[np.ndarray] = None,
-                     hint: str = "", grad_hint: str = "") -> None:
+                     hint: str = "", grad_hint: str = "",
+                     mistakes: Optional[Dict[str, Dict[str, np.ndarray]]] = None) -> None:
     """Forward value, output flags, every input's gradient and every intermediate's None-ness.
 
     ``upstream`` seeds backward with that gradient (through autograd_engine.backward);
-    without it, ``out.backward()`` seeds with ones.
+    without it, ``out.backward()`` seeds with ones. ``mistakes`` maps "out" or an input's
+    name to known wrong answers for it (see compare.check_close).
     """
+    mistakes = mistakes or {}
     arrays = list(inputs.values())
     context = context_of(**inputs)
     if upstream is not None:
@@ -53,11 +57,11 @@ def check_expression(student: StudentProcess, name: str, inputs: Dict[str, np.nd
     expected = reference.expression(name, arrays, requires_grad, upstream)
 
     check_close(got["out"], expected["out"], what=f"{what}: forward value", context=context,
-                hint=hint)
+                hint=hint, mistakes=mistakes.get("out"))
     check_output_flags(got["out_flags"], expected["requires_grad"], what=what, context=context)
     for (label, _), report, grad in zip(inputs.items(), got["inputs"], expected["grads"]):
         check_grad(report, grad, what=f"{what}: gradient of {label}", context=context,
-                   hint=grad_hint)
+                   hint=grad_hint, mistakes=mistakes.get(label))
     for label, report in got["intermediates"].items():
         check_equal(report["has_grad"], False, what=f"{what}: intermediate '{label}'.grad "
                     "must stay None", context=context, hint=HINTS["grad_on_intermediate"])

@@ -20,6 +20,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--target", default=os.environ.get("MYTORCH_TARGET"),
                      help="directory holding the mytorch/ (and hw1/) to grade "
                           "(default: the handout, or this bundle's own mytorch/)")
+    parser.addoption("--hidden", action="store_true",
+                     default=os.environ.get("AUTOGRADER_HIDDEN") == "1",
+                     help="also run the instructor's hidden tests in autograder/hidden/")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -49,3 +52,13 @@ def student(target: Path):
 def rng(request: pytest.FixtureRequest) -> np.random.Generator:
     """A generator seeded by the test's id: the same inputs on every run and machine."""
     return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
+
+
+HIDDEN_DIR = Path(__file__).resolve().parent / "hidden"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config):
+    """autograder/hidden/ (the instructor's extra cases) is collected only with --hidden."""
+    if collection_path == HIDDEN_DIR and not config.getoption("--hidden"):
+        return True
+    return None

@@ -51,4 +51,40 @@ HINTS = {
                         "axes.",
     "flatten": "Flatten keeps axis 0 and merges the rest: x.reshape(N, -1); Reshape's backward "
                "restores the input shape.",
+    # Known mistakes recognised from the wrong answer itself (check_close's ``mistakes``).
+    "sub_sign": "a - b computed as a + b: the subtracted operand's sign is lost.",
+    "swapped": "the operands are swapped (b op a instead of a op b); forward receives them in "
+               "the order they were written.",
+    "chain_rule_missing": "backward returned the local derivative alone; multiply it by "
+                          "grad_output (the chain rule).",
+    "local_derivative_missing": "backward passed grad_output through unchanged; multiply it by "
+                                "the local derivative of this input.",
+    "div_square": "d(a/b)/db = -a / b**2: the square on b is missing.",
+    "overwritten": "the second backward() replaced .grad instead of adding to it: gradients "
+                   "accumulate in .grad until zero_grad().",
+    "linear_transposed": "the weight was used as (in, out): y = x @ W + b. Linear.weight is "
+                         "(out_features, in_features), so y = x @ W.T + b.",
+    "batchnorm_unbiased_norm": "the output was normalised with the unbiased variance (divide by "
+                               "m - 1); normalise with the biased batch variance (divide by m).",
+    "batchnorm_biased_running": "running_var was updated with the biased variance; it takes the "
+                                "unbiased one, var * m / (m - 1).",
+    "batchnorm_momentum_swapped": "momentum weighs the NEW statistic: running = (1 - momentum) * "
+                                  "running + momentum * batch_stat (PyTorch's convention).",
+    "batchnorm_eval_batch_stats": "in eval mode the output must use running_mean and running_var, "
+                                  "not the statistics of the batch (is_train is False after eval()).",
+    "batchnorm_eval_updates": "eval mode must leave running_mean and running_var unchanged.",
+    "sgd_sign": "the gradient was added: SGD subtracts it (steps downhill), W <- W - lr * grad.",
+    "momentum_sign": "the velocity has the wrong sign: v <- momentum * v - lr * grad, then W <- W + v "
+                     "(or equivalently W <- W - v with v <- momentum * v + lr * grad).",
+    "momentum_ignored": "the velocity is not kept between steps (one velocity per parameter, kept in "
+                        "the optimizer): this is plain SGD.",
+    "momentum_order": "W was updated with the old velocity; update v first, then W <- W + v.",
+    "RecursionError": "endless recursion is often numpy meeting a Tensor: use .data on both "
+                      "sides (a.data - b.data, not a.data - b), or an operator calling itself.",
+    "adam_no_bias_correction": "the moments are not bias-corrected: divide m by (1 - beta1**t) "
+                                "and v by (1 - beta2**t), with t the number of steps taken so far.",
+    "adam_eps_inside": "eps goes outside the square root: W <- W - lr * m_hat / (sqrt(v_hat) + eps).",
+    "adam_sign": "the step was added: Adam moves against the gradient, W <- W - lr * m_hat / "
+                 "(sqrt(v_hat) + eps).",
+    "relu_identity": "the output is the input unchanged: relu(x) = max(x, 0) sets negatives to 0.",
 }

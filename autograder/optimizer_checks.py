@@ -7,6 +7,7 @@ import torch
 from autograder import reference
 from autograder.compare import check_close, check_equal
 from autograder.hints import HINTS
+from autograder.mistakes import adam_mistakes, sgd_mistakes
 
 SHAPES = [(3, 4), (4,), (2, 2)]       # several parameters: state must be kept per parameter
 STEPS = 4
@@ -30,13 +31,15 @@ def check_optimizer(student, rng: np.random.Generator, kind: str, options: dict,
                f"{STEPS} steps with fixed random gradients"
                + (f" of size about {grad_scale:g}" if grad_scale != 1.0 else ""))
     hint = HINTS.get(kind if "momentum" not in options else "momentum", "")
+    wrong = (sgd_mistakes if kind == "sgd" else adam_mistakes)(params, grads, **options)
     for step, step_grads in enumerate(grads):
         for t, g in zip(tensors, step_grads):
             t.grad = reference.tensor(g)
         optimizer.step()
         for k, t in enumerate(tensors):
             check_close(got["history"][step][k], reference.numpy(t), context=context, hint=hint,
-                        what=f"{what}: parameter {k} after step {step + 1}")
+                        what=f"{what}: parameter {k} after step {step + 1}",
+                        mistakes={h: history[step][k] for h, history in wrong.items()})
 
     check_equal(got["grads_unchanged"], True, what=f"{what} must not change .grad",
                 context=context, hint=HINTS["sgd"])
@@ -45,3 +48,4 @@ def check_optimizer(student, rng: np.random.Generator, kind: str, options: dict,
                     (True, True, False), context=context, hint=HINTS["sgd"],
                     what=f"{what}: parameter {k} must stay a leaf that requires grad, "
                          "with no grad_fn (is_leaf, requires_grad, has grad_fn)")
+

@@ -6,7 +6,7 @@ import os
 import sys
 from typing import Dict, List, Optional
 
-from autograder.results import CheckResult
+from autograder.results import CheckResult, TestOutcome
 from autograder.rubric import Part
 
 MAX_FEEDBACK_LINES = 12
@@ -25,8 +25,9 @@ class Style:
     def __init__(self, stream=sys.stdout, colour: Optional[bool] = None) -> None:
         if colour is None:
             colour = (hasattr(stream, "isatty") and stream.isatty()
-                      and os.environ.get("TERM") != "dumb" and "NO_COLOR" not in os.environ)
-        self.colour = colour
+                      and os.environ.get("TERM", "") not in ("", "dumb")
+                      and not os.environ.get("NO_COLOR"))          # no-color.org: set, non-empty
+        self.colour = bool(colour)
 
     def _wrap(self, code: str, text: str) -> str:
         return f"\033[{code}m{text}\033[0m" if self.colour else text
@@ -40,28 +41,75 @@ class Style:
     def bold(self, text: str) -> str:
         return self._wrap("1", text)
 
+    def warn(self, text: str) -> str:
+        return self._wrap("33", text)
+
+
+PLAIN = Style(colour=False)
+
+
+def failure_text(outcome: TestOutcome) -> str:
+    """A failed test's message, plus what it waits for when another part's function raised."""
+    text = outcome.message or "failed"
+    if outcome.blocked_by:
+        error = outcome.error
+        if outcome.not_implemented:
+            text += (f"\nThis check needs {error['function']} from Part {error['part']} first "
+                     "(it is not implemented yet).")
+        else:
+            text += (f"\nThe error was raised in {error['function']}, which belongs to Part "
+                     f"{error['part']}: if that part fails too, fix it first.")
+    return text
+
 
 def feedback_text(results: List[CheckResult], verbose: bool, style: Style) -> str:
-    """One block per failed check: the first failing test's message (all of them with -v)."""
-    blocks = []
-    for r in results:
-        if r.passed:
-            continue
-        failures = [t for t in r.tests if not t.passed] if verbose else [r.first_failure]
-        header = style.bad("FAIL") + f" {r.part.label} [{r.check}]"
-        if not r.tests:
-            blocks.append(f"{header}\n  no test ran for this check")
-            continue
-        lines = [header]
-        for t in failures:
-            message = t.message.splitlines() or ["failed"]
-            if not verbose and len(message) > MAX_FEEDBACK_LINES:
-                message = message[:MAX_FEEDBACK_LINES] + ["  ... (./grade.sh -v shows everything)"]
-            if verbose:
-                lines.append(f"  test {t.nodeid.split('::')[-1]}:")
-            lines.extend("  " + line for line in message)
-        blocks.append("\n".join(lines))
+    """One block per failed check: the first failing test's message (all of them with -v).
+
+    Without -v, checks that only reached a stub are listed one line each at the end, so the
+    report of an untouched handout fits on one screen.
+    """
+    failed = [r for r in results if not r.passed]
+    stubbed = [] if verbose else [r for r in failed if r.tests and r.first_failure.not_implemented]
+    blocks = [_failure_block(r, verbose, style) for r in failed if r not in stubbed]
+    if stubbed:
+        blocks.append(_stub_table(stubbed, style))
     return "\n\n".join(blocks)
+
+
+def _failure_block(r: CheckResult, verbose: bool, style: Style) -> str:
+    header = style.bad("FAIL") + f" {r.part.label} [{r.check}]"
+    if not r.tests:
+        return f"{header}\n  no test ran for this check"
+    lines = [header]
+    if not verbose:
+        message = failure_text(r.first_failure).splitlines()
+        if len(message) > MAX_FEEDBACK_LINES:
+            message = message[:MAX_FEEDBACK_LINES] + ["  ... (./grade.sh -v shows everything)"]
+        lines.extend("  " + line for line in message)
+        return "\n".join(lines)
+    # -v: every failing test, those with the same message (often a stub) shown once.
+    by_message: Dict[str, List[str]] = {}
+    for t in r.tests:
+        if not t.passed:
+            by_message.setdefault(failure_text(t), []).append(t.nodeid.split("::")[-1])
+    for message, names in by_message.items():
+        more = f" and {len(names) - 1} more with the same message" if len(names) > 1 else ""
+        lines.append(f"  test {names[0]}{more}:")
+        lines.extend("  " + line for line in message.splitlines())
+    return "\n".join(lines)
+
+
+def _stub_table(stubbed: List[CheckResult], style: Style) -> str:
+    """One line per check that stopped at a stub: part, check, the stub reached, where."""
+    lines = [style.warn("Not implemented yet") + " (each check stops at the first stub it reaches):"]
+    check_width = max(len(r.check) for r in stubbed) + 2
+    function_width = max(len(r.first_failure.error["function"]) for r in stubbed) + 2
+    for r in stubbed:
+        error = r.first_failure.error
+        needs = f"  <- needs Part {error['part']} first" if r.first_failure.blocked_by else ""
+        lines.append(f"  {r.part.number:<5}{r.check:<{check_width}}"
+                     f"{error['function']:<{function_width}}{error['where']}{needs}")
+    return "\n".join(lines)
 
 
 def score_table(parts: List[Part], results: List[CheckResult], style: Style) -> str:
@@ -95,7 +143,8 @@ def gradescope_results(parts: List[Part], results: List[CheckResult],
         tests.append({"name": f"{r.part.label}: {r.check}", "number": r.part.number,
                       "score": r.points, "max_score": r.max_points,
                       "status": "passed" if r.passed else "failed",
-                      "output": "" if r.passed else (failure.message if failure else "no test ran"),
+                      "output": "" if r.passed else (failure_text(failure) if failure
+                                                     else "no test ran"),
                       "tags": [r.part.name], "visibility": "visible"})
     return {"score": sum(r.points for r in results), "execution_time": round(execution_time, 2),
             "output": output, "visibility": "visible", "stdout_visibility": "hidden",

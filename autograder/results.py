@@ -9,6 +9,7 @@ import pytest
 
 from autograder.compare import GradingFailure
 from autograder.rubric import Part, Rubric
+from autograder.student import StudentCodeError
 
 
 def part_and_check(item: pytest.Item, rubric: Rubric) -> Tuple[Part, str]:
@@ -29,6 +30,19 @@ class TestOutcome:
     passed: bool = False
     message: str = ""
     duration: float = 0.0
+    # Set when the student's code raised: its type and where ({"kind", "function", "part", "where"}).
+    error: Optional[Dict[str, str]] = None
+
+    @property
+    def not_implemented(self) -> bool:
+        return bool(self.error) and self.error["kind"] == "NotImplementedError"
+
+    @property
+    def blocked_by(self) -> str:
+        """The other part whose function raised, when the error is not in this test's part."""
+        if self.error and self.error["part"] and self.error["part"] != self.part:
+            return self.error["part"]
+        return ""
 
 
 @dataclass
@@ -77,6 +91,11 @@ class ResultCollector:
         elif report.failed:                      # set-up or tear-down went wrong
             outcome.passed = False
             outcome.message = _message(call)
+        if not outcome.passed and call.excinfo is not None:
+            error = call.excinfo.value
+            if isinstance(error, StudentCodeError) and error.kind:
+                outcome.error = {"kind": error.kind, "function": error.function,
+                                 "part": error.part, "where": error.where}
 
     def check_results(self, parts: List[Part]) -> List[CheckResult]:
         results = {(p.number, c): CheckResult(p, c, pts) for p in parts for c, pts in p.checks.items()}

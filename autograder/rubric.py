@@ -35,6 +35,8 @@ class Rubric:
                  list(p.get("functions", []))) for p in raw["part"]]
         self.selectors: Dict[str, List[str]] = raw.get("selectors", {})
         self.by_name = {p.name: p for p in self.parts}
+        # Batch-grading settings ([policy] in rubric.toml), e.g. forbidden_import.
+        self.policy: Dict[str, str] = raw.get("policy", {})
         self.by_number = {p.number: p for p in self.parts}
 
     @property

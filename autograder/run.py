@@ -38,6 +38,8 @@ def parse_args(argv: Optional[List[str]], rubric: Rubric) -> argparse.Namespace:
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="show every failing test, not only the first of each check")
     parser.add_argument("--no-color", action="store_true", help="never use colour")
+    parser.add_argument("--hidden", action="store_true",
+                        help="also run the instructor's hidden tests (autograder/hidden/)")
     return parser.parse_args(argv)
 
 
@@ -71,6 +73,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                    "-m", " or ".join(p.name for p in parts), "-q", "--tb=no", "-p", "no:warnings",
                    # no capture: a long check (Part 3) shows the student process's progress bar
                    "--capture=no"]
+    if args.hidden:
+        pytest_args.append("--hidden")
     log = io.StringIO()
     with contextlib.redirect_stdout(log):
         code = pytest.main(pytest_args, plugins=[collector])
@@ -90,7 +94,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     print("\n" + report.score_table(parts, results, style))
     print(f"({elapsed:.1f} s)")
     if args.json:
+        plain = report.feedback_text(results, args.verbose, report.PLAIN)   # no colour codes
         Path(args.json).write_text(json.dumps(
-            report.gradescope_results(parts, results, elapsed, output=feedback), indent=2))
+            report.gradescope_results(parts, results, elapsed, output=plain), indent=2))
     print(report.autolab_line(parts, results))
     return 0

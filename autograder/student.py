@@ -20,12 +20,23 @@ from typing import Any, Optional
 
 from autograder import wire
 from autograder.compare import GradingFailure
+from autograder.hints import HINTS
 
 WORKER = Path(__file__).with_name("worker.py")
 
 
 class StudentCodeError(GradingFailure):
-    """The student's code raised, timed out, or crashed while a check ran."""
+    """The student's code raised, timed out, or crashed while a check ran.
+
+    ``kind`` is the exception's type name, ``function`` and ``part`` say where in the
+    student's files it was raised (when known): the report uses them to group stubs and to
+    tell a check that fails in another part's function to wait for that part.
+    """
+
+    def __init__(self, message: str, kind: str = "", function: str = "", part: str = "",
+                 where: str = "") -> None:
+        super().__init__(message)
+        self.kind, self.function, self.part, self.where = kind, function, part, where
 
 
 class StudentProcess:
@@ -123,7 +134,7 @@ class StudentProcess:
                 time.sleep(0.2)     # let the drain thread pass on the bar's last redraw
             self.live_output = False
         if "error" in reply:
-            raise StudentCodeError(self._explain(reply["error"]))
+            raise self._error(reply["error"])
         return reply.get("ok")
 
     def _read_reply(self, timeout: float) -> Any:
@@ -151,22 +162,26 @@ class StudentProcess:
             raise wire.WireError("unexpected extra output on the protocol channel")
         return wire.decode_body(bytes(buffer[8:]))
 
-    def _explain(self, error: dict) -> str:
+    def _error(self, error: dict) -> StudentCodeError:
         kind, message = error.get("type", "Error"), error.get("message", "")
         location = error.get("location")
-        where = ""
+        where, function, part, place = "", "", "", ""
         if location:
             function = location.get("function", "?")
-            part = self.function_parts.get(function)
-            where = (f" in {function} ({location['file']}:{location['line']}"
-                     + (f", Part {part}" if part else "") + ")")
+            part = self.function_parts.get(function, "")
+            place = f"{location['file']}:{location['line']}"
+            where = f" in {function} ({place}" + (f", Part {part}" if part else "") + ")"
             if location.get("code"):
                 where += f"\n    {location['code']}"
         if kind == "NotImplementedError":
-            return f"Not implemented yet: NotImplementedError raised{where}."
-        if kind == "ImportError" or kind == "ModuleNotFoundError" or kind == "SyntaxError":
-            return f"Your code could not be imported: {kind}: {message}{where}"
-        return f"Your code raised {kind}: {message}{where}"
+            text = f"Not implemented yet: NotImplementedError raised{where}."
+        elif kind == "ImportError" or kind == "ModuleNotFoundError" or kind == "SyntaxError":
+            text = f"Your code could not be imported: {kind}: {message}{where}"
+        else:
+            text = f"Your code raised {kind}: {message}{where}"
+        if kind in HINTS:                                   # errors with a usual cause
+            text += f"\nhint: {HINTS[kind]}"
+        return StudentCodeError(text, kind=kind, function=function, part=part, where=place)
 
     def __enter__(self) -> "StudentProcess":
         return self

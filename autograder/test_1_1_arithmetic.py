@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from autograder.checking import check_expression
+from autograder.compare import sum_to_shape
 from autograder.hints import HINTS
 
 pytestmark = pytest.mark.arithmetic
@@ -20,11 +21,28 @@ def _inputs(rng, shapes, nonzero_b=False):
     return {"a": a, "b": b}, rng.normal(size=np.broadcast_shapes(*shapes))
 
 
+def _mistakes(op: str, a: np.ndarray, b: np.ndarray, g: np.ndarray) -> dict:
+    """The answers of the usual wrong forward/backward formulas, to name them when seen."""
+    ones = np.ones_like(g)
+    if op == "sub":
+        return {"out": {HINTS["sub_sign"]: a + b, HINTS["swapped"]: b - a}}
+    if op == "mul":
+        return {"a": {HINTS["chain_rule_missing"]: sum_to_shape(ones * b, a.shape),
+                      HINTS["local_derivative_missing"]: sum_to_shape(g, a.shape)},
+                "b": {HINTS["chain_rule_missing"]: sum_to_shape(ones * a, b.shape),
+                      HINTS["local_derivative_missing"]: sum_to_shape(g, b.shape)}}
+    return {"out": {HINTS["swapped"]: b / a},
+            "a": {HINTS["chain_rule_missing"]: sum_to_shape(ones / b, a.shape)},
+            "b": {HINTS["div_square"]: sum_to_shape(-g * a / b, b.shape),
+                  HINTS["chain_rule_missing"]: sum_to_shape(-ones * a / b ** 2, b.shape)}}
+
+
 @pytest.mark.check("sub")
 @pytest.mark.parametrize("shapes,grads", CASES, ids=str)
 def test_sub(student, rng, shapes, grads):
     inputs, upstream = _inputs(rng, shapes)
-    check_expression(student, "sub", inputs, list(grads), what="Sub (a - b)", upstream=upstream)
+    check_expression(student, "sub", inputs, list(grads), what="Sub (a - b)", upstream=upstream,
+                     mistakes=_mistakes("sub", **inputs, g=upstream))
 
 
 @pytest.mark.check("sub")
@@ -38,7 +56,8 @@ def test_sub_with_numbers(student, rng):
 def test_mul(student, rng, shapes, grads):
     inputs, upstream = _inputs(rng, shapes)
     check_expression(student, "mul", inputs, list(grads), what="Mul (a * b)", upstream=upstream,
-                     grad_hint="" if shapes[0] == shapes[1] else HINTS["unbroadcast"])
+                     grad_hint="" if shapes[0] == shapes[1] else HINTS["unbroadcast"],
+                     mistakes=_mistakes("mul", **inputs, g=upstream))
 
 
 @pytest.mark.check("mul")
@@ -59,7 +78,8 @@ def test_mul_same_tensor_twice(student, rng):
 def test_div(student, rng, shapes, grads):
     inputs, upstream = _inputs(rng, shapes, nonzero_b=True)
     check_expression(student, "div", inputs, list(grads), what="Div (a / b)", upstream=upstream,
-                     grad_hint="" if shapes[0] == shapes[1] else HINTS["unbroadcast"])
+                     grad_hint="" if shapes[0] == shapes[1] else HINTS["unbroadcast"],
+                     mistakes=_mistakes("div", **inputs, g=upstream))
 
 
 @pytest.mark.check("div")

@@ -106,9 +106,10 @@ def test_grad_accumulates_across_backward_calls(student, rng):
                 context=context)
     check_close(got["a"]["grad"], first[0] + second[0], context=context,
                 what="a.grad after the second backward() (should be the sum of both)",
-                hint=HINTS["accumulate"])
+                hint=HINTS["accumulate"], mistakes={HINTS["overwritten"]: second[0]})
     check_close(got["b"]["grad"], first[1] + second[1], context=context,
-                what="b.grad after the second backward()", hint=HINTS["accumulate"])
+                what="b.grad after the second backward()", hint=HINTS["accumulate"],
+                mistakes={HINTS["overwritten"]: second[1]})
 
 
 # ------------------------------------------------------------------------- Tensor.backward

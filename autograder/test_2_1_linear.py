@@ -19,7 +19,10 @@ def torch_linear(weight, bias, x, upstream):
 
 
 @pytest.mark.check("linear")
-@pytest.mark.parametrize("batch,n_in,n_out", [(4, 3, 2), (1, 5, 7), (16, 20, 10), (3, 1, 1)])
+# The square layer comes first: there a transposed weight gives values, not a shape error,
+# and the feedback can name the mistake.
+@pytest.mark.parametrize("batch,n_in,n_out", [(5, 3, 3), (4, 3, 2), (1, 5, 7), (16, 20, 10),
+                                              (3, 1, 1)])
 def test_linear(student, rng, batch, n_in, n_out):
     weight, bias = rng.normal(size=(n_out, n_in)), rng.normal(size=n_out)
     x, upstream = rng.normal(size=(batch, n_in)), rng.normal(size=(batch, n_out))
@@ -37,7 +40,8 @@ def test_linear(student, rng, batch, n_in, n_out):
     check_equal(init["n_parameters"], 2, what=f"{what}.parameters() count", context="a new layer")
 
     check_close(got["out"], expected["out"], what=f"{what} forward (x @ W.T + b)", context=context,
-                hint=HINTS["linear"])
+                hint=HINTS["linear"],
+                mistakes={HINTS["linear_transposed"]: x @ weight + bias} if n_in == n_out else None)
     check_output_flags(got["out_flags"], True, what=f"{what} forward", context=context)
     check_grad(got["x"], expected["x"], what=f"{what}: gradient of x", context=context)
     check_grad(got["weight"], expected["weight"], what=f"{what}: gradient of weight",

@@ -17,8 +17,12 @@ def _away_from_zero(rng, shape):
 @pytest.mark.check("relu")
 @pytest.mark.parametrize("shape", [(5,), (4, 6), (2, 3, 4)], ids=str)
 def test_relu(student, rng, shape):
-    check_expression(student, "relu", {"x": _away_from_zero(rng, shape)}, [True],
-                     what="ReLU()(x)", upstream=rng.normal(size=shape), grad_hint=HINTS["relu"])
+    x, upstream = _away_from_zero(rng, shape), rng.normal(size=shape)
+    mistakes = {"out": {HINTS["relu_identity"]: x},
+                "x": {HINTS["chain_rule_missing"]: (x > 0).astype(float),
+                      HINTS["local_derivative_missing"]: upstream}}
+    check_expression(student, "relu", {"x": x}, [True], what="ReLU()(x)", upstream=upstream,
+                     grad_hint=HINTS["relu"], mistakes=mistakes)
 
 
 @pytest.mark.check("relu")

@@ -6,6 +6,7 @@ from autograder import reference
 from autograder.checking import check_expression, check_grad
 from autograder.compare import check_close, context_of
 from autograder.hints import HINTS
+from autograder.mistakes import batchnorm_mistakes
 
 pytestmark = pytest.mark.batchnorm
 
@@ -55,7 +56,14 @@ def scenario(student, rng, m, features, eps, momentum, constant_feature=False):
                      "running_var": reference.numpy(bn.running_var)}
     what = f"BatchNorm1d({features}, eps={eps:g}, momentum={momentum:g})"
     context = f"{N_BATCHES} training batches like " + context_of(x=batches[0])
-    return got, {"train": steps, "eval": expected_eval}, what, context
+    mistakes = batchnorm_mistakes(gamma, beta, batches, eval_x, eps, momentum)
+    return got, {"train": steps, "eval": expected_eval, "mistakes": mistakes}, what, context
+
+
+def _mistakes_for(mistakes: dict, step, quantity: str) -> dict:
+    """The known wrong answers for one quantity of one training step (or of eval: step None)."""
+    pick = (lambda r: r["eval"][quantity]) if step is None else (lambda r: r["train"][step][quantity])
+    return {hint: pick(result) for hint, result in mistakes.items()}
 
 
 @pytest.mark.check("train")
@@ -63,12 +71,10 @@ def test_train_mode(run):
     got, expected, what, context = run
     for k, (g, e) in enumerate(zip(got["train"], expected["train"])):
         step = f"{what}, training batch {k + 1}"
-        check_close(g["out"], e["out"], what=f"{step}: output", context=context,
-                    hint=HINTS["batchnorm_train"])
-        check_close(g["running_mean"], e["running_mean"], what=f"{step}: running_mean",
-                    context=context, hint=HINTS["batchnorm_train"])
-        check_close(g["running_var"], e["running_var"], what=f"{step}: running_var",
-                    context=context, hint=HINTS["batchnorm_train"])
+        for quantity in ("out", "running_mean", "running_var"):
+            check_close(g[quantity], e[quantity], context=context, hint=HINTS["batchnorm_train"],
+                        what=f"{step}: {'output' if quantity == 'out' else quantity}",
+                        mistakes=_mistakes_for(expected["mistakes"], k, quantity))
         check_grad(g["x"], e["x"], what=f"{step}: gradient of x", context=context)
         check_grad(g["gamma"], e["gamma"], what=f"{step}: gradient of gamma", context=context)
         check_grad(g["beta"], e["beta"], what=f"{step}: gradient of beta", context=context,
@@ -84,12 +90,14 @@ def test_train_mode_with_a_constant_feature(student, rng):
 def test_eval_mode(run):
     got, expected, what, context = run
     what = f"{what} after eval()"
+    mistakes = expected["mistakes"]
     check_close(got["eval"]["out"], expected["eval"]["out"], what=f"{what}: output",
-                context=context, hint=HINTS["batchnorm_eval"])
-    check_close(got["eval"]["running_mean"], expected["eval"]["running_mean"], context=context,
-                what=f"{what}: running_mean must not change", hint=HINTS["batchnorm_eval"])
-    check_close(got["eval"]["running_var"], expected["eval"]["running_var"], context=context,
-                what=f"{what}: running_var must not change", hint=HINTS["batchnorm_eval"])
+                context=context, hint=HINTS["batchnorm_eval"],
+                mistakes=_mistakes_for(mistakes, None, "out"))
+    for quantity in ("running_mean", "running_var"):
+        check_close(got["eval"][quantity], expected["eval"][quantity], context=context,
+                    what=f"{what}: {quantity} must not change", hint=HINTS["batchnorm_eval"],
+                    mistakes=_mistakes_for(mistakes, None, quantity))
 
 
 @pytest.mark.check("train")

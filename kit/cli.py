@@ -3,12 +3,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import List, Optional
 
-from kit import HANDOUT, SOLUTION, handout
+from kit import HANDOUT, SOLUTION
 
 
 def cmd_handout(args: argparse.Namespace) -> int:
+    from kit import handout             # nbgrader loads slowly; only this command needs it
+    try:
+        return _handout(args, handout)
+    except handout.HandoutError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _handout(args: argparse.Namespace, handout) -> int:
     if args.check:
         problems = handout.differences(SOLUTION, HANDOUT)
         if problems:
@@ -19,6 +29,20 @@ def cmd_handout(args: argparse.Namespace) -> int:
         return 0
     files = handout.generate(SOLUTION, HANDOUT)
     print(f"Wrote {len(files)} files to {HANDOUT}.")
+    return 0
+
+
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from kit import bundle              # loads nbgrader (ClearHiddenTests)
+    try:
+        archive = bundle.build(Path(args.out) if args.out else bundle.DIST)
+    except (bundle.BundleError, bundle.handout.HandoutError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    names = bundle.member_names(archive)
+    print(f"Wrote {archive} ({len(names)} files, {archive.stat().st_size / 2 ** 10:,.0f} KB).")
+    print("A student runs: tar -xzf " + archive.name + f" && cd {bundle.BUNDLE_NAME} && "
+          "pip install -r requirements.txt && ./grade.sh")
     return 0
 
 
@@ -33,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("handout", help="generate handout/ from solution/ (nbgrader)")
     p.add_argument("--check", action="store_true", help="only report whether handout/ is in sync")
     p.set_defaults(run=cmd_handout)
+    p = commands.add_parser("bundle", help="build the student bundle dist/mytorch-handout.tar.gz")
+    p.add_argument("--out", help="directory to write it to (default: dist/ in the repository)")
+    p.set_defaults(run=cmd_bundle)
+    add_batch_commands(commands)
     p = commands.add_parser("quality-report", help="grade the mutant and variant catalogue "
                             "(tests/mutants/) and write docs/autograder-quality.md")
     p.add_argument("--parallel", type=int, default=2, help="grading runs at a time (default 2)")
@@ -40,10 +68,90 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# ---------------------------------------------------------------------------- batch grading
+def cmd_grade_batch(args: argparse.Namespace) -> int:
+    from autograder.rubric import Rubric
+    from kit import archive, batch
+
+    submissions = Path(args.submissions)
+    if not submissions.is_dir():
+        print(f"error: {submissions} is not a directory", file=sys.stderr)
+        return 2
+    try:
+        parts = Rubric().select(args.parts)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    settings = batch.Settings(
+        parts=parts, jobs=max(1, args.jobs), hidden=args.hidden, regrade=args.regrade,
+        timeout=args.timeout, call_timeout=args.call_timeout, test_timeout=args.test_timeout,
+        memory_mb=args.memory_mb, file_mb=args.file_mb, max_processes=args.max_processes,
+        uid_base=args.uid_base, progress=not args.no_progress,
+        limits=archive.Limits(args.max_members, args.max_unpacked_mb, args.max_file_mb))
+    out = Path(args.out)
+    try:
+        graded = batch.grade_batch(submissions, out, settings)
+    except KeyboardInterrupt as stop:
+        print(f"Interrupted: {stop or 'stopped'}. Run the same command again to go on.",
+              file=sys.stderr)
+        return 130
+    print(f"Graded {len(graded)} submission(s): {batch.summary(graded)}.")
+    print(f"Wrote {out / 'gradebook.sqlite'}, {out / 'grades.csv'}, {out / 'feedback'}/, "
+          f"{out / 'plots'}/.")
+    return 0
+
+
+def cmd_gradescope(args: argparse.Namespace) -> int:
+    from kit import platforms
+    path = platforms.build_gradescope(Path(args.out), hidden=not args.no_hidden)
+    print(f"Wrote {path} (upload it as the Gradescope autograder).")
+    return 0
+
+
+def cmd_autolab(args: argparse.Namespace) -> int:
+    from kit import platforms
+    paths = platforms.build_autolab(Path(args.out), hidden=not args.no_hidden)
+    print("Wrote " + " and ".join(map(str, paths)) + " (upload both to the Autolab assessment).")
+    return 0
+
+
+def add_batch_commands(commands) -> None:
+    p = commands.add_parser("grade-batch", help="grade a folder of <student_id>.tar hand-ins")
+    p.add_argument("submissions", metavar="SUBMISSIONS_DIR")
+    p.add_argument("--out", required=True, metavar="OUT_DIR",
+                   help="gradebook.sqlite, grades.csv, feedback/ and plots/ go here")
+    p.add_argument("--jobs", "-j", type=int, default=2, help="submissions graded in parallel")
+    p.add_argument("--hidden", action="store_true", help="also run autograder/hidden/ tests")
+    p.add_argument("--regrade", action="store_true", help="grade again what is already graded")
+    p.add_argument("--parts", nargs="+", default=[],
+                   help="grade only these parts (numbers, names or groups; default: all)")
+    p.add_argument("--timeout", type=float, default=600, help="seconds per submission (600)")
+    p.add_argument("--call-timeout", type=float, default=30,
+                   help="seconds per call into student code (30)")
+    p.add_argument("--test-timeout", type=float, default=300, help="seconds per test (300)")
+    p.add_argument("--memory-mb", type=int, default=1024, help="address space of student code")
+    p.add_argument("--file-mb", type=int, default=16, help="largest file student code may write")
+    p.add_argument("--max-processes", type=int, default=64,
+                   help="processes/threads of student code (as root only)")
+    p.add_argument("--uid-base", type=int, default=64000,
+                   help="as root, job slot i runs student code as uid UID_BASE+i (unused uids)")
+    p.add_argument("--max-members", type=int, default=2000, help="files per archive")
+    p.add_argument("--max-unpacked-mb", type=float, default=50, help="unpacked size per archive")
+    p.add_argument("--max-file-mb", type=float, default=20, help="size of one archived file")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(run=cmd_grade_batch)
+
+    p = commands.add_parser("gradescope", help="build the Gradescope autograder zip")
+    p.add_argument("--out", default="dist", help="directory for autograder.zip (dist)")
+    p.add_argument("--no-hidden", action="store_true", help="leave out the hidden tests")
+    p.set_defaults(run=cmd_gradescope)
+
+    p = commands.add_parser("autolab", help="build Autolab's autograde.tar + autograde-Makefile")
+    p.add_argument("--out", default="dist", help="directory for the two files (dist)")
+    p.add_argument("--no-hidden", action="store_true", help="leave out the hidden tests")
+    p.set_defaults(run=cmd_autolab)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return args.run(args)
-    except handout.HandoutError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    return args.run(args)

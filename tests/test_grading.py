@@ -1,5 +1,6 @@
 """The end-to-end promises: full marks for the reference, zero for the handout, exact scores."""
 import json
+import re
 
 from autograder.rubric import Rubric
 from conftest import grade
@@ -33,11 +34,15 @@ def test_untouched_handout_gets_zero_with_every_part_explained():
     assert graded.total == 0
     assert set(graded.scores) == {p.name for p in RUBRIC.parts}
     assert "Traceback" not in graded.stdout + graded.stderr
+    # Untouched stubs are listed one line per check (part, check, the stub reached, where).
+    assert graded.stdout.count("Not implemented yet") == 1
     for part in RUBRIC.parts:
         for check in part.checks:
-            header = f"FAIL {part.label} [{check}]"
-            assert header in graded.stdout, f"no feedback for {header}"
-    assert graded.stdout.count("Not implemented yet") == sum(len(p.checks) for p in RUBRIC.parts)
+            row = re.compile(rf"^  {re.escape(part.number)} +{check} +\S+ +\S+\.py:\d+",
+                             re.MULTILINE)
+            assert row.search(graded.stdout), f"no line for {part.number} [{check}]"
+    assert "FAIL" not in graded.stdout
+    assert len(graded.stdout.splitlines()) <= 50, "the untouched handout's report must fit one screen"
 
 
 def test_part_selection_by_name_and_number():

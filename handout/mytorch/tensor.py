@@ -21,7 +21,10 @@ class Tensor:
     """An n-dimensional array that remembers how it was computed.
 
     Args:
-        data: the values; converted to a float64 numpy array unless it already is an array.
+        data: the values, stored as a numpy array: numbers and lists become float64, and so
+            do arrays of other float types (float32 images, say), so that every computation
+            runs in float64 and converts its inputs once, here. Integer and boolean arrays
+            (class labels, masks) are kept as they are.
         requires_grad: whether gradients should flow back to this tensor.
         is_leaf: True for tensors created by the user, False for outputs of operations.
         is_parameter: True for trainable weights (always leaves that require grad).
@@ -31,6 +34,8 @@ class Tensor:
                  is_parameter: bool = False) -> None:
         if not isinstance(data, np.ndarray):
             data = np.array(data, dtype=np.float64)
+        elif data.dtype.kind == "f" and data.dtype != np.float64:
+            data = data.astype(np.float64)
         self.data: np.ndarray = data
         self.requires_grad = requires_grad
         self.is_leaf = is_leaf

@@ -1,0 +1,143 @@
+"""Build the student bundle: ``dist/mytorch-handout.tar.gz``.
+
+One archive with everything a student needs and nothing of the solution, unpacked as one
+directory ``mytorch-handout/``:
+
+    mytorch/ hw1/ sandbox.py    the generated handout (stubs), at the root
+    autograder/                 the public grader, hidden-test regions and files removed
+    data/                       the data set, when the repository has one
+    grade.sh create_tarball.sh  grade locally; pack handin.tar
+    README.md                   the writeup (docs/student-README.md)
+    requirements.txt            the pinned packages to pip install
+
+Since mytorch/ sits beside autograder/, ``./grade.sh`` in the unpacked bundle grades the
+student's own copy (see autograder/run.py, default_target).
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import tarfile
+from pathlib import Path
+from typing import Dict, List
+
+import nbformat
+from nbgrader.preprocessors import ClearHiddenTests
+
+from kit import HANDOUT, ROOT, SOLUTION, handout
+
+ASSIGNMENT = "mytorch"
+BUNDLE_NAME = f"{ASSIGNMENT}-handout"
+DIST = ROOT / "dist"
+STUDENT_README = ROOT / "docs" / "student-README.md"
+# Files copied from the repository root as they are.
+ROOT_FILES = ("grade.sh", "create_tarball.sh", "requirements.txt")
+EXECUTABLE = {"grade.sh", "create_tarball.sh"}
+CACHE_NAMES = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
+# Markers that must never reach a student (the build refuses a bundle containing one).
+FORBIDDEN_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+
+
+class BundleError(Exception):
+    """The bundle cannot be built (handout out of sync, a marker left in a file, ...)."""
+
+
+def is_instructor_only(relative: Path) -> bool:
+    """Caches, compiled files, and anything of the autograder with 'hidden' in its path
+    (the hidden-test directory autograder/hidden/ with everything in it, or a hidden file)."""
+    if CACHE_NAMES & set(relative.parts) or relative.suffix == ".pyc":
+        return True
+    return any("hidden" in part.lower() for part in relative.parts)
+
+
+def _tree(directory: Path, prefix: str = "") -> Dict[str, Path]:
+    """Archive name -> source file for every shippable file under ``directory``."""
+    files = {}
+    for path in sorted(directory.rglob("*")):
+        relative = path.relative_to(directory)
+        if path.is_file() and not is_instructor_only(relative):
+            files[prefix + relative.as_posix()] = path
+    return files
+
+
+def contents(root: Path = ROOT) -> Dict[str, Path]:
+    """Every file of the bundle: path inside the bundle -> file in the repository."""
+    handout_dir = root / HANDOUT.name                  # mytorch/, hw1/, sandbox.py, as generated
+    files = {p.relative_to(handout_dir).as_posix(): p for p in handout.source_files(handout_dir)
+             if not is_instructor_only(p.relative_to(handout_dir))}
+    files.update(_tree(root / "autograder", "autograder/"))
+    if (root / "data").is_dir():
+        files.update(_tree(root / "data", "data/"))
+    for name in ROOT_FILES:
+        files[name] = root / name
+    files["README.md"] = root / STUDENT_README.relative_to(ROOT)
+    missing = [str(p) for p in files.values() if not p.is_file()]
+    if missing:
+        raise BundleError("missing from the repository: " + ", ".join(missing))
+    return files
+
+
+def strip_hidden_tests(source: str) -> str:
+    """The source without its BEGIN/END HIDDEN TESTS regions (nbgrader's ClearHiddenTests)."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(nbformat.v4.new_code_cell(source))
+    notebook, _ = ClearHiddenTests(enforce_metadata=False).preprocess(notebook, {})
+    return notebook.cells[0].source
+
+
+def _file_bytes(name: str, path: Path) -> bytes:
+    data = path.read_bytes()
+    if name.startswith("autograder/") and path.suffix == ".py":
+        text = data.decode("utf-8")
+        if "BEGIN HIDDEN TESTS" in text:
+            data = strip_hidden_tests(text).encode("utf-8")
+    if path.suffix in (".py", ".md", ".sh", ".txt", ".toml", ".ini"):
+        text = data.decode("utf-8")
+        marker = next((m for m in FORBIDDEN_MARKERS if m in text), None)
+        if marker is not None:
+            raise BundleError(f"{name} would ship the marker '{marker}'")
+    return data
+
+
+def _add(archive: tarfile.TarFile, name: str, data: bytes, mode: int) -> None:
+    """Add one member with fixed owner and time, so the same sources give the same archive."""
+    info = tarfile.TarInfo(name)
+    info.size, info.mode, info.mtime = len(data), mode, 0
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    archive.addfile(info, io.BytesIO(data))
+
+
+def build(out_dir: Path = DIST, root: Path = ROOT) -> Path:
+    """Write ``<out_dir>/mytorch-handout.tar.gz`` and return its path.
+
+    Refuses when handout/ is out of sync with solution/, so a stale stub never ships.
+    """
+    problems = handout.differences(root / SOLUTION.name, root / HANDOUT.name)
+    if problems:
+        raise BundleError("handout/ is out of sync with solution/ (run: python -m kit handout): "
+                          + "; ".join(problems))
+    files = contents(root)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{BUNDLE_NAME}.tar.gz"
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        directories = sorted({parent.as_posix() for name in files
+                              for parent in Path(name).parents} - {"."})
+        for directory in [""] + directories:
+            info = tarfile.TarInfo(f"{BUNDLE_NAME}/{directory}".rstrip("/"))
+            info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, 0
+            archive.addfile(info)
+        for name, path in sorted(files.items()):
+            mode = 0o755 if name in EXECUTABLE else 0o644
+            _add(archive, f"{BUNDLE_NAME}/{name}", _file_bytes(name, path), mode)
+    with open(target, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0,
+                                                  filename="") as zipped:
+        zipped.write(buffer.getvalue())
+    return target
+
+
+def member_names(archive: Path) -> List[str]:
+    """The files (not directories) in an archive."""
+    with tarfile.open(archive) as tar:
+        return [m.name for m in tar.getmembers() if m.isfile()]

@@ -1,0 +1,120 @@
+"""Static inspection of a submission: does its code import PyTorch or another autodiff library?
+
+The worker already makes those libraries unimportable at run time; this scan finds the attempt
+itself, so that it can be reported (and scored per the rubric's ``[policy]``). It reads every
+``.py`` file under ``mytorch/`` and ``hw1/`` and flags:
+
+- ``import torch``, ``import torch.nn as nn``, ``from jax import grad``;
+- ``__import__("torch")``, ``importlib.import_module("torch")``, ``import_module("jax.numpy")``;
+- a string naming a forbidden module passed to ``exec``/``eval`` (``exec("import torch")``)
+  and ``sys.modules["torch"]``.
+
+A determined student can still hide a name (``"to" + "rch"``); the runtime guard covers that.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, List, Optional, Sequence
+
+IMPORT_CALLS = {"__import__", "import_module"}
+EXEC_CALLS = {"exec", "eval", "compile"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str            # relative to the submission root
+    line: int
+    module: str
+    how: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line} {self.how} {self.module}"
+
+
+def _call_name(node: ast.Call) -> str:
+    func = node.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def _first_string(node: ast.Call) -> Optional[str]:
+    if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+        return node.args[0].value
+    return None
+
+
+def findings_in_source(source: str, relative: str, forbidden: Sequence[str]) -> List[Finding]:
+    """Forbidden imports in one file's source (none when the file does not parse)."""
+    try:
+        tree = ast.parse(source, relative)
+    except (SyntaxError, ValueError):
+        return []
+    banned = set(forbidden)
+    statement = re.compile(r"\b(?:import|from)\s+(" + "|".join(map(re.escape, banned)) + r")\b")
+
+    def top(name: str) -> str:
+        return name.split(".")[0]
+
+    found: List[Finding] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [Finding(relative, node.lineno, a.name, "imports")
+                      for a in node.names if top(a.name) in banned]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            if top(node.module) in banned:
+                found.append(Finding(relative, node.lineno, node.module, "imports"))
+        elif isinstance(node, ast.Call):
+            name, text = _call_name(node), _first_string(node)
+            if text is None:
+                continue
+            if name in IMPORT_CALLS and top(text) in banned:
+                found.append(Finding(relative, node.lineno, text, f"imports (via {name})"))
+            elif name in EXEC_CALLS and statement.search(text):
+                module = statement.search(text).group(1)
+                found.append(Finding(relative, node.lineno, module, f"imports (via {name})"))
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            value = node.slice.value
+            if (isinstance(value, str) and top(value) in banned
+                    and isinstance(node.value, ast.Attribute) and node.value.attr == "modules"):
+                found.append(Finding(relative, node.lineno, value, "reaches sys.modules for"))
+    return sorted(set(found), key=lambda f: (f.file, f.line, f.module))
+
+
+def python_files(root: Path, directories: Sequence[str] = ("mytorch", "hw1")) -> Iterator[Path]:
+    for directory in directories:
+        base = root / directory
+        if base.is_dir():
+            yield from sorted(p for p in base.rglob("*.py") if p.is_file() and not p.is_symlink())
+
+
+def forbidden_imports(root: Path, forbidden: Sequence[str]) -> List[Finding]:
+    """Every forbidden import in the submission extracted at ``root``."""
+    found: List[Finding] = []
+    for path in python_files(root):
+        source = path.read_bytes().decode("utf-8", "replace")
+        found += findings_in_source(source, path.relative_to(root).as_posix(), forbidden)
+    return found
+
+
+def functions_in_file(path: Path) -> List[str]:
+    """Qualified names of the functions a file defines ('SGD.step', 'cross_entropy')."""
+    try:
+        tree = ast.parse(path.read_bytes().decode("utf-8", "replace"))
+    except (SyntaxError, ValueError):
+        return []
+    names: List[str] = []
+
+    def walk(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if not isinstance(child, ast.ClassDef):
+                    names.append(prefix + child.name)
+                walk(child, prefix + child.name + ".")
+    walk(tree, "")
+    return names

@@ -1,0 +1,299 @@
+"""Batch grading: every hand-in gets a row, attacks gain nothing, bad archives are contained."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+from typing import Dict
+
+import pytest
+
+import corpus
+from conftest import ROOT
+
+ISOLATED = os.geteuid() == 0
+SLOT_UIDS = (64000, 64001)
+
+
+def batch(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kit", "grade-batch", *args, "--no-progress"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+
+
+def snapshot(tree: Path) -> Dict[str, str]:
+    """Path -> content hash (or link target) of every file, caches excepted."""
+    found = {}
+    for path in sorted(tree.rglob("*")):
+        relative = path.relative_to(tree)
+        if "__pycache__" in relative.parts or path.suffix == ".pyc" or ".git" in relative.parts:
+            continue
+        if path.is_symlink():
+            found[str(relative)] = "-> " + os.readlink(path)
+        elif path.is_file():
+            found[str(relative)] = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:
+            found[str(relative)] = "dir"
+    return found
+
+
+def read_csv(path: Path) -> Dict[str, dict]:
+    with open(path, newline="") as handle:
+        return {row["student_id"]: row for row in csv.DictReader(handle)}
+
+
+def processes_of(uids) -> list:
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/status") as handle:
+                uid = next(int(line.split()[1]) for line in handle if line.startswith("Uid:"))
+        except (OSError, StopIteration, ValueError):
+            continue
+        if uid in uids:
+            found.append(int(entry))
+    return found
+
+
+def temp_dirs() -> set:
+    return {p.name for p in Path(os.environ.get("TMPDIR", "/tmp")).glob("mytorch-grade-*")}
+
+
+@pytest.fixture(scope="module")
+def graded_corpus(tmp_path_factory):
+    base = tmp_path_factory.mktemp("batch")
+    submissions, out, escape = base / "submissions", base / "out", base / "escape"
+    escape.mkdir()
+    expected = corpus.build(submissions, base / "work", escape)
+    before = {"repo": snapshot(ROOT), "submissions": snapshot(submissions), "temp": temp_dirs()}
+    started = time.monotonic()
+    done = batch(str(submissions), "--out", str(out), "--jobs", "2", "--parts", "1",
+                 "--call-timeout", "3", "--timeout", "300")
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stdout + done.stderr
+    return {"base": base, "submissions": submissions, "out": out, "escape": escape,
+            "expected": expected, "before": before, "done": done, "elapsed": elapsed}
+
+
+def test_corpus_is_large_and_varied(graded_corpus):
+    expected = graded_corpus["expected"]
+    assert len(expected) >= 20
+    assert {e.status for e in expected.values()} == {"ok", "violation", "bad_archive"}
+
+
+def test_every_student_gets_exactly_what_their_genuine_work_earns(graded_corpus):
+    rows = read_csv(graded_corpus["out"] / "grades.csv")
+    assert set(rows) == set(graded_corpus["expected"])
+    wrong = {}
+    for student, want in graded_corpus["expected"].items():
+        if want.needs_root and not ISOLATED:
+            continue
+        row = rows[student]
+        if (float(row["total"]), row["grading_status"]) != (want.total, want.status) \
+                or want.reason not in row["reason"]:
+            wrong[student] = (row["total"], row["grading_status"], row["reason"][:200], want)
+    assert not wrong, wrong
+
+
+def test_part_columns_add_up_to_the_total(graded_corpus):
+    rows = read_csv(graded_corpus["out"] / "grades.csv")
+    columns = [c for c in next(iter(rows.values())) if c[:1].isdigit()]
+    assert len(columns) == len(corpus.HW1)
+    for row in rows.values():
+        assert sum(float(row[c]) for c in columns) == float(row["total"])
+    assert float(rows["partial_sgd"]["2.3 sgd"]) == 0
+    assert float(rows["partial_sgd"]["2.6 momentum"]) == corpus.HW1["2.6"]
+
+
+def test_nothing_outside_out_dir_and_temp_dirs_changed(graded_corpus):
+    before = graded_corpus["before"]
+    assert snapshot(ROOT) == before["repo"]
+    assert snapshot(graded_corpus["submissions"]) == before["submissions"]
+    assert temp_dirs() == before["temp"], "temporary grading directories were left behind"
+    assert list(graded_corpus["escape"].iterdir()) == []
+    base = graded_corpus["base"]
+    assert not list(base.parent.glob("escaped_*")) and not list(base.glob("escaped_*"))
+    if ISOLATED:
+        assert processes_of(SLOT_UIDS) == [], "student processes outlived the batch"
+        assert not Path("/tmp/mytorch-student-leftover.json").exists()
+        assert not Path("/dev/shm/mytorch-student-leftover.json").exists()
+
+
+def test_gradebook_has_every_field(graded_corpus):
+    db = sqlite3.connect(graded_corpus["out"] / "gradebook.sqlite")
+    rows = db.execute("SELECT submission_id, archive_sha256, part, points, max_points, feedback, "
+                      "duration, grader_version, graded_at FROM results").fetchall()
+    assert len(rows) == len(graded_corpus["expected"]) * len(corpus.HW1)
+    statuses = dict(db.execute("SELECT submission_id, grading_status FROM submissions"))
+    assert statuses == {s: e.status for s, e in graded_corpus["expected"].items()}
+    sha = hashlib.sha256((graded_corpus["submissions"] / "correct0.tar").read_bytes()).hexdigest()
+    assert {r[1] for r in rows if r[0] == "correct0"} == {sha}
+    assert all(len(r[7]) == 16 and r[8].startswith("20") for r in rows)
+
+
+def test_feedback_and_plots_are_written(graded_corpus):
+    out = graded_corpus["out"]
+    for student in graded_corpus["expected"]:
+        assert (out / "feedback" / f"{student}.txt").is_file()
+    loop = (out / "feedback" / "hostile_infinite_loop.txt").read_text()
+    assert "did not finish within 3 s" in loop
+    assert "Traceback" not in loop
+    symlink = (out / "feedback" / "symlink.txt").read_text()
+    assert "symbolic link" in symlink and "Score: 0/100" in symlink
+    plots = sorted(p.name for p in (out / "plots").glob("*.png"))
+    assert len(plots) == len(corpus.HW1) + 1
+    assert all((out / "plots" / p).read_bytes()[:4] == b"\x89PNG" for p in plots)
+
+
+def test_resumed_run_grades_nothing_and_is_fast(graded_corpus):
+    started = time.monotonic()
+    done = batch(str(graded_corpus["submissions"]), "--out", str(graded_corpus["out"]),
+                 "--jobs", "2", "--parts", "1")
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    assert "0 to grade" in done.stdout
+    assert elapsed < 2, f"a run with nothing to do took {elapsed:.1f} s"
+
+
+def test_changed_archive_is_regraded_alone(graded_corpus, tmp_path):
+    submissions, out = tmp_path / "subs", tmp_path / "out"
+    submissions.mkdir()
+    for name in ("correct0.tar", "empty.tar", "untouched_handout.tar"):
+        (submissions / name).write_bytes((graded_corpus["submissions"] / name).read_bytes())
+    assert batch(str(submissions), "--out", str(out), "--parts", "2.3").returncode == 0
+    (submissions / "empty.tar").write_bytes((submissions / "correct0.tar").read_bytes())
+    done = batch(str(submissions), "--out", str(out), "--parts", "2.3")
+    assert "1 to grade" in done.stdout, done.stdout
+    assert float(read_csv(out / "grades.csv")["empty"]["total"]) == 10
+    done = batch(str(submissions), "--out", str(out), "--parts", "2.3", "--regrade")
+    assert "3 to grade" in done.stdout
+
+
+def test_submission_timeout_keeps_the_parts_that_finished(tmp_path):
+    tree = corpus.variant(tmp_path, "slow")
+    corpus.edit(tree, "mytorch/nn/activations.py", corpus.RELU,
+                corpus.relu_attack("while True:\n    pass"))
+    submissions = tmp_path / "subs"
+    submissions.mkdir()
+    corpus.tar_of(tree, submissions / "slow.tar")
+    done = batch(str(submissions), "--out", str(tmp_path / "out"), "--parts", "1.1", "2.1",
+                 "2.2", "--timeout", "12", "--call-timeout", "120")
+    assert done.returncode == 0, done.stderr
+    row = read_csv(tmp_path / "out" / "grades.csv")["slow"]
+    assert row["grading_status"] == "timeout"
+    # Sequential (in 2.1) runs a ReLU too, so only its Linear check finishes.
+    assert (float(row["1.1 arithmetic"]), float(row["2.1 linear"]), float(row["2.2 relu"])) == (15, 3, 0)
+    assert "ran out of time" in (tmp_path / "out" / "feedback" / "slow.txt").read_text()
+
+
+def test_hidden_tests_count_and_do_not_leak(tmp_path):
+    tree = corpus.variant(tmp_path, "rank4")
+    # Correct on the public shapes; wrong on 4-d inputs, which only the hidden tests use.
+    corpus.edit(tree, "mytorch/nn/activations.py", corpus.RELU,
+                "        if x.data.ndim == 4:\n            return x\n" + corpus.RELU)
+    submissions = tmp_path / "subs"
+    submissions.mkdir()
+    corpus.tar_of(tree, submissions / "rank4.tar")
+    public = batch(str(submissions), "--out", str(tmp_path / "public"), "--parts", "2.2")
+    hidden = batch(str(submissions), "--out", str(tmp_path / "hidden"), "--parts", "2.2", "--hidden")
+    assert public.returncode == hidden.returncode == 0
+    assert read_csv(tmp_path / "public" / "grades.csv")["rank4"]["total"] == "10"
+    assert read_csv(tmp_path / "hidden" / "grades.csv")["rank4"]["total"] == "0"
+    feedback = (tmp_path / "hidden" / "feedback" / "rank4.txt").read_text()
+    assert "a hidden test failed" in feedback
+    assert "(2, 2, 2, 3)" not in feedback and "Expected" not in feedback
+
+
+def test_unsafe_archives_write_nothing(tmp_path):
+    from kit import archive
+    escape = tmp_path / "escape"
+    escape.mkdir()
+    corpus_dir = tmp_path / "subs"
+    corpus.build(corpus_dir, tmp_path / "work", escape)
+    for name in ("traversal", "absolute", "symlink", "hardlink", "device", "non_utf8_name"):
+        destination = tmp_path / "x" / name
+        destination.mkdir(parents=True)
+        with pytest.raises(archive.BadArchive, match="nothing was extracted"):
+            archive.extract(corpus_dir / f"{name}.tar", destination)
+        assert list(destination.iterdir()) == []
+    assert list(escape.iterdir()) == [] and not list(tmp_path.rglob("escaped_*"))
+
+
+def test_only_mytorch_and_hw1_are_extracted(tmp_path):
+    from kit import archive
+    path = tmp_path / "handin.tar"
+    with tarfile.open(path, "w") as tar:
+        corpus._add_bytes(tar, "./mytorch/__init__.py")
+        corpus._add_bytes(tar, "hw1/mnist.py")
+        corpus._add_bytes(tar, "numpy/__init__.py")
+        corpus._add_bytes(tar, "mytorch/__pycache__/x.cpython-311.pyc")
+    destination = tmp_path / "out"
+    destination.mkdir()
+    extracted = archive.extract(path, destination)
+    assert sorted(extracted.files) == ["hw1/mnist.py", "mytorch/__init__.py"]
+    assert not (destination / "numpy").exists()
+    assert "numpy/__init__.py" in extracted.notes[0]
+
+
+def test_static_scan_finds_disguised_imports():
+    from kit.scan import findings_in_source
+    source = ('import numpy as np\nimport torch.nn as nn\nfrom jax import grad\n'
+              'm = __import__("autograd")\nimport importlib\nimportlib.import_module("tensorflow")\n'
+              'exec("import torch")\nimport sys\nt = sys.modules["torch"]\nfrom . import tensor\n')
+    found = [(f.line, f.module) for f in findings_in_source(source, "x.py", ["torch", "jax",
+                                                                         "autograd", "tensorflow"])]
+    assert found == [(2, "torch.nn"), (3, "jax"), (4, "autograd"), (6, "tensorflow"), (7, "torch"),
+                     (9, "torch")]
+
+
+def test_parts_policy_zeroes_only_the_parts_of_the_offending_file(tmp_path):
+    from autograder.rubric import Rubric
+    from kit import batch, scan
+    from kit.gradebook import PartResult
+    rubric = Rubric()
+    settings = batch.Settings(parts=rubric.select(["1"]), progress=False)
+    submission = batch.Submission(tmp_path / "x.tar", settings, "v")
+    tree = corpus.variant(tmp_path, "torch_in_sgd")
+    parts = [PartResult(p.number, p.name, p.points, p.points) for p in settings.parts]
+    finding = scan.Finding("mytorch/optim/sgd.py", 7, "torch", "imports")
+    scored = submission.apply_part_policy(parts, [finding], tree, "forbidden import")
+    lost = {r.part for r in scored if r.points < r.max_points}
+    assert lost == {"2.3"}                        # SGD.step is Part 2.3's function
+
+
+def test_ctrl_c_loses_nothing_and_the_rerun_goes_on(tmp_path):
+    submissions, out = tmp_path / "subs", tmp_path / "out"
+    corpus.correct_corpus(submissions, 5)
+    command = [sys.executable, "-m", "kit", "grade-batch", str(submissions), "--out", str(out),
+               "--jobs", "1", "--parts", "2.3", "--no-progress"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    deadline = time.monotonic() + 300
+    saved = 0
+    while saved < 2 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+        if (out / "gradebook.sqlite").exists():
+            try:
+                with sqlite3.connect(out / "gradebook.sqlite") as db:
+                    saved = db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]
+            except sqlite3.Error:
+                pass
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stdout + stderr
+    assert "Run the same command again" in stderr and "Traceback" not in stderr
+    with sqlite3.connect(out / "gradebook.sqlite") as db:
+        saved = db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]
+    assert 2 <= saved < 5
+    done = batch(str(submissions), "--out", str(out), "--jobs", "1", "--parts", "2.3")
+    assert f"{5 - saved} to grade" in done.stdout, done.stdout
+    rows = read_csv(out / "grades.csv")
+    assert len(rows) == 5 and all(float(r["total"]) == 10 for r in rows.values())
+    assert temp_dirs() == set(), "the interrupted batch left temporary directories behind"

@@ -1,0 +1,250 @@
+"""What a student reads: the feedback names the check, the input, the error and the mistake."""
+import io
+import os
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from autograder import report
+from autograder.compare import GradingFailure, check_close, describe
+from autograder.hints import HINTS
+from autograder.mistakes import adam_trajectory, batchnorm, sgd_trajectory
+from conftest import grade, replace_in
+
+
+def failure(got, expected, **options) -> str:
+    with pytest.raises(GradingFailure) as error:
+        check_close(got, expected, what="the thing checked", context="x shape (2,)", **options)
+    return str(error.value)
+
+
+# ----------------------------------------------------------------------------- compare.py
+def test_message_says_what_on_which_input_expected_got_and_errors():
+    message = failure(np.array([1.0, 2.5, 3.0]), np.array([1.0, 2.0, 3.0]))
+    lines = message.splitlines()
+    assert lines[0] == "the thing checked"
+    assert lines[1] == "  on: x shape (2,)"
+    assert "at index (1,): expected 2, got 2.5" in message
+    assert "1 of 3 values differ; max abs error 0.5, max rel error 0.25" in message
+
+
+def test_nan_is_reported_as_nan_not_as_an_infinite_error():
+    message = failure(np.array([np.nan, np.nan]), np.array([1.0, 2.0]))
+    assert "max abs error inf" not in message
+    assert "2 of 2 values differ; yours has 2 nan" in message
+    assert "got nan" in message
+    mixed = failure(np.array([np.nan, 2.5, np.inf]), np.array([1.0, 2.0, 3.0]))
+    assert "max abs error (among the finite ones) 0.5" in mixed
+    assert "yours has 1 nan and 1 inf" in mixed
+    assert "hint: your result has nan or inf where the reference is finite" in mixed
+
+
+def test_named_mistake_replaces_generic_signatures_and_the_check_hint():
+    expected = np.array([[1.0, 2.0], [3.0, 4.0]])
+    message = failure(expected + 1, expected, hint="general advice",
+                      mistakes={"the bias was added twice": expected + 1, "other": expected * 3})
+    hints = [line for line in message.splitlines() if line.startswith("  hint:")]
+    assert hints == ["  hint: your result matches a known mistake: the bias was added twice"]
+    unnamed = failure(-expected, expected, hint="general advice", mistakes={"other": 3 * expected})
+    assert [line for line in unnamed.splitlines() if line.startswith("  hint:")] == [
+        "  hint: your result has the opposite sign everywhere (a sign in a derivative or an "
+        "update?).", "  hint: general advice"]
+
+
+@pytest.mark.parametrize("got,phrase", [
+    (lambda e: -e, "opposite sign everywhere"),
+    (lambda e: 2 * e, "exactly twice"),
+    (lambda e: e / 2, "exactly half"),
+    (lambda e: 4 * e, "exactly 4 times the reference (a sum where a mean belongs"),
+    (lambda e: e / 8, "exactly 1/8 of the reference"),
+    (lambda e: 0 * e, "all zeros"),
+    (lambda e: e.T, "transpose of the right one"),
+    (lambda e: 1.7 * e, "times 1.7 everywhere"),
+])
+def test_value_signatures(got, phrase):
+    expected = np.array([[1.0, -2.0], [3.0, 4.5]])
+    assert phrase in failure(got(expected), expected)
+
+
+def test_shape_signatures_transposed_and_broadcast():
+    weight_grad = np.arange(6.0).reshape(2, 3) + 1
+    assert "transpose of the right one" in failure(weight_grad.T, weight_grad)
+    broadcast = np.arange(12.0).reshape(3, 4)
+    right_values = failure(broadcast, broadcast.sum(axis=0))
+    assert "right values but still has the broadcast shape (3, 4)" in right_values
+    assert "input's shape (4,)" in right_values
+    wrong_values = failure(broadcast, broadcast.sum(axis=0) + 1)
+    assert "still has the broadcast shape (3, 4)" in wrong_values
+    assert "right values" not in wrong_values
+
+
+def test_inputs_are_printed_when_small_and_summarised_when_large():
+    assert describe(np.array([[1.0, 2.0], [3.0, 4.0]])) == "shape (2, 2) [[1., 2.], [3., 4.]]"
+    assert describe(np.arange(12.0).reshape(3, 4) - 5) == "shape (3, 4), values in [-5, 6]"
+    assert describe(np.array([1e5, -3e5] * 5)) == "shape (10,), values in [-3e+05, 1e+05]"
+
+
+# ----------------------------------------------------------------------------- mistake models
+@pytest.mark.parametrize("model,torch_optimizer,options", [
+    (sgd_trajectory, torch.optim.SGD, {"lr": 0.1, "momentum": 0.9}),
+    (adam_trajectory, torch.optim.Adam, {"lr": 0.05, "betas": (0.5, 0.9), "eps": 1e-6}),
+])
+def test_optimizer_models_are_right_when_no_mistake_is_made(model, torch_optimizer, options):
+    """The wrong answers are variations of a numpy model; unvaried, it must agree with torch."""
+    rng = np.random.default_rng(0)
+    params = [rng.normal(size=(3, 2)), rng.normal(size=4)]
+    grads = [[rng.normal(size=(3, 2)), rng.normal(size=4)] for _ in range(3)]
+    tensors = [torch.tensor(p, requires_grad=True) for p in params]
+    optimizer = torch_optimizer(tensors, **options)
+    history = model(params, grads, **options)
+    for step, step_grads in enumerate(grads):
+        for t, g in zip(tensors, step_grads):
+            t.grad = torch.tensor(g)
+        optimizer.step()
+        for k, t in enumerate(tensors):
+            np.testing.assert_allclose(history[step][k], t.detach().numpy(), rtol=1e-12)
+
+
+def test_batchnorm_model_is_right_when_no_mistake_is_made():
+    rng = np.random.default_rng(0)
+    gamma, beta = rng.uniform(0.5, 1.5, 3), rng.normal(size=3)
+    batches, eval_x = [rng.normal(size=(6, 3)) * 2 + 1 for _ in range(2)], rng.normal(size=(6, 3))
+    model = batchnorm(gamma, beta, batches, eval_x, 1e-5, 0.1)
+    bn = torch.nn.BatchNorm1d(3, dtype=torch.float64)
+    with torch.no_grad():
+        bn.weight.copy_(torch.tensor(gamma))
+        bn.bias.copy_(torch.tensor(beta))
+    for x, step in zip(batches, model["train"]):
+        np.testing.assert_allclose(step["out"], bn(torch.tensor(x)).detach().numpy(), rtol=1e-10)
+        np.testing.assert_allclose(step["running_var"], bn.running_var.numpy(), rtol=1e-12)
+    bn.eval()
+    np.testing.assert_allclose(model["eval"]["out"], bn(torch.tensor(eval_x)).detach().numpy(),
+                               rtol=1e-10)
+
+
+# ----------------------------------------------------------------------------- deliberate bugs
+def feedback_of(target, *parts, verbose=False) -> str:
+    graded = grade("--target", str(target), *parts, *(["-v"] if verbose else []))
+    assert graded.returncode == 0, graded.stderr
+    assert "Traceback" not in graded.stdout + graded.stderr
+    return graded.stdout
+
+
+def test_bugs_in_part_1_are_named(solution_copy):
+    functional = solution_copy / "mytorch/nn/functional.py"
+    replace_in(functional, "return tensor.Tensor(a.data - b.data)", "return tensor.Tensor(a.data + b.data)")
+    replace_in(functional, "return (unbroadcast(grad_output * b.data, a.shape),\n"
+                           "                unbroadcast(grad_output * a.data, b.shape))",
+               "return grad_output * b.data, grad_output * a.data")
+    replace_in(functional, "unbroadcast(-grad_output * a.data / (b.data * b.data), b.shape))",
+               "unbroadcast(-grad_output * a.data / b.data, b.shape))")
+    out = feedback_of(solution_copy, "1.1")
+    assert "FAIL 1.1 Sub, Mul, Div [sub]\n  Sub (a - b): forward value\n    on: a shape (3, 4)" in out
+    assert HINTS["sub_sign"] in out
+    assert "did a backward forget to unbroadcast?" in out                  # mul
+    assert HINTS["div_square"] in out                                      # div
+    assert re.search(r"at index \(\d+, \d+\): expected -?\d", out)
+
+
+def test_bugs_in_part_2_are_named(solution_copy):
+    replace_in(solution_copy / "mytorch/nn/functional.py", "out = x.data @ weight.data.T",
+               "out = x.data @ weight.data")
+    replace_in(solution_copy / "mytorch/nn/batchnorm.py",
+               "var = (centered * centered).sum(axis=0) / m",
+               "var = (centered * centered).sum(axis=0) / (m - 1)")
+    replace_in(solution_copy / "mytorch/optim/sgd.py", "velocity -= self.lr * param.grad.data",
+               "velocity += self.lr * param.grad.data")
+    replace_in(solution_copy / "mytorch/nn/functional.py",
+               "shifted = x - x.max(axis=1, keepdims=True)", "shifted = x")
+    replace_in(solution_copy / "mytorch/nn/functional.py", "return (grad_output * (a.data > 0),)",
+               "return (grad_output,)")
+    out = feedback_of(solution_copy, "2")
+    assert "ReLU()(x): gradient of x" in out and HINTS["local_derivative_missing"] in out
+    assert HINTS["linear_transposed"] in out
+    assert "Linear(3, 3) forward (x @ W.T + b)\n    on: x shape (5, 3), values in [" in out
+    assert HINTS["batchnorm_unbiased_norm"] in out
+    assert HINTS["momentum_sign"] in out
+    stability = out[out.index("[stability]"):]
+    assert "yours has" in stability and "nan" in stability.split("\n\n")[0]
+    assert "max abs error inf" not in out
+    assert HINTS["log_sum_exp"] in out
+
+
+def test_eval_mode_and_running_variance_mistakes_are_named(solution_copy):
+    batchnorm = solution_copy / "mytorch/nn/batchnorm.py"
+    replace_in(batchnorm, "if not self.is_train:", "if False:")
+    out = feedback_of(solution_copy, "2.4")
+    assert "FAIL 2.4 BatchNorm1d [eval]" in out and HINTS["batchnorm_eval_batch_stats"] in out
+    assert "[train]" not in out
+    replace_in(batchnorm, "+ (a * m / (m - 1)) * var", "+ a * var")
+    out = feedback_of(solution_copy, "2.4")
+    assert HINTS["batchnorm_biased_running"] in out
+
+
+def test_a_check_blocked_by_another_part_says_which(solution_copy):
+    sgd = solution_copy / "mytorch/optim/sgd.py"
+    replace_in(sgd, "for param, velocity in zip(self.params, self.velocities):",
+               'raise NotImplementedError("SGD.step (Part 2.3)")\n'
+               "        for param, velocity in zip(self.params, self.velocities):")
+    out = feedback_of(solution_copy, "2.3", "2.6")
+    assert re.search(r"^  2\.6  momentum +SGD\.step +mytorch/optim/sgd\.py:\d+  <- needs Part 2\.3 first$",
+                     out, re.MULTILINE), out
+    assert re.search(r"^  2\.3  sgd +SGD\.step +mytorch/optim/sgd\.py:\d+$", out, re.MULTILINE)
+    verbose = feedback_of(solution_copy, "2.6", verbose=True)
+    assert "This check needs SGD.step from Part 2.3 first (it is not implemented yet)." in verbose
+    assert "FAIL 2.6 SGD with momentum [momentum]" in verbose
+
+
+def test_verbose_shows_every_failing_test_once_per_message():
+    out = grade("-v", "1.1").stdout
+    assert "test test_sub[((3, 4), (3, 4))-(True, True)] and 9 more with the same message:" in out
+    assert "test test_sub_with_numbers:" in out          # a different stub: its own entry
+    assert out.count("Not implemented yet: NotImplementedError raised") == 6
+
+
+# ----------------------------------------------------------------------------- colour
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("env,tty,colour", [
+    ({"TERM": "xterm-256color"}, True, True),
+    ({"TERM": "xterm-256color", "NO_COLOR": "1"}, True, False),
+    ({"TERM": "xterm-256color", "NO_COLOR": ""}, True, True),     # no-color.org: empty = unset
+    ({"TERM": "dumb"}, True, False),
+    ({"TERM": "xterm-256color"}, False, False),                  # piped
+])
+def test_colour_only_on_a_capable_terminal(monkeypatch, env, tty, colour):
+    for name in ("TERM", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    style = report.Style(FakeTerminal() if tty else io.StringIO())
+    assert style.colour is colour
+    assert ("\033[" in style.bad("FAIL")) is colour
+    assert report.Style(FakeTerminal(), colour=False).bad("FAIL") == "FAIL"
+
+
+def test_piped_grade_output_and_results_json_are_plain(tmp_path):
+    results = tmp_path / "results.json"
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    graded = grade("1.1", "--json", str(results), env={**env, "TERM": "xterm-256color", "NO_COLOR": ""})
+    assert "\033[" not in graded.stdout
+    assert "\033[" not in results.read_text()
+
+
+def test_errors_in_another_parts_function_point_there(solution_copy):
+    functional = solution_copy / "mytorch/nn/functional.py"
+    replace_in(functional, "return tensor.Tensor(a.data - b.data)", "return tensor.Tensor(a.data - b)")
+    out = feedback_of(solution_copy, "1.1")
+    assert "Your code raised RecursionError" in out
+    assert HINTS["RecursionError"] in out
+    replace_in(solution_copy / "mytorch/autograd_engine.py", "node = BackwardFunction(cls)",
+               "node = BackwardFunction(cls, bogus=True)")
+    out = feedback_of(solution_copy, "2.2")
+    assert "Your code raised TypeError" in out
+    assert "in Function.apply (mytorch/autograd_engine.py:" in out
+    assert "The error was raised in Function.apply, which belongs to Part 1.2" in out
