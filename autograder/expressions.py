@@ -77,3 +77,23 @@ def relu_twice(ops, a, b):
 
 def cross_entropy(ops, logits, target):
     return {"out": ops.cross_entropy(logits, target)}
+
+
+# Part 2.4: Sum over each axis, with and without keepdims (BatchNorm only sums over axis 0) --
+def sums(ops, a):
+    total = a.sum()
+    rows = a.sum(0)
+    columns = a.sum(1)
+    kept = a.sum(1, True)
+    return {"out": columns * 2.0 + kept.reshape(-1) * 3.0 + (rows * rows).sum() + total,
+            "total": total, "rows": rows, "columns": columns, "kept": kept}
+
+
+# Parts 2.1 and 2.5: MatMul and Exp on their own (layers written as one fused Function do not
+# use them, but a student's graph-built layers do) -------------------------------------------
+def matmul(ops, a, b):
+    return {"out": a @ b}
+
+
+def exp(ops, a):
+    return {"out": a.exp()}

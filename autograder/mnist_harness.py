@@ -8,7 +8,9 @@ progress bar (tqdm) on stderr, which the grader forwards live to the student's t
 Observation works by wrapping, for the duration of the run only:
 - ``hw1.mnist.train`` and ``hw1.mnist.validate`` (module globals, so ``mnist()`` calling
   ``train(model, ...)`` goes through the wrapper): the model is their first argument;
-- the model's ``forward`` (inputs must not require grad; train/eval mode at each call);
+- the model's ``forward`` (inputs must not require grad; train/eval mode at each call; the
+  sum of each training batch's inputs, so that the grader can tell whether the data was
+  shuffled at the start of every epoch);
 - ``CrossEntropyLoss.forward`` (the loss shown on the bar; labels must not require grad).
 """
 from __future__ import annotations
@@ -46,6 +48,7 @@ class TrainingMonitor:
         self.facts = {"inputs_require_grad": False, "labels_require_grad": False,
                       "validated_in_train_mode": False, "trained_in_eval_mode": False,
                       "train_calls": 0, "validate_calls": 0, "loss_calls": 0}
+        self.batch_sums: List[float] = []      # one per training forward, in order
         self.bar = tqdm(total=TOTAL_BATCHES, desc="Part 3 MNIST", unit="batch",
                         file=sys.stderr, ncols=max(60, min(columns, 120)), mininterval=0.5,
                         bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]")
@@ -112,6 +115,8 @@ class TrainingMonitor:
             else:
                 self.facts["inputs_require_grad"] |= bool(getattr(x, "requires_grad", False))
                 self.facts["trained_in_eval_mode"] |= not all(modes)
+                with contextlib.suppress(TypeError, ValueError):
+                    self.batch_sums.append(float(np.sum(getattr(x, "data", x))))
             return forward(x, *args, **kwargs)
 
         self._patch(model, "forward", watched_forward)
@@ -172,4 +177,5 @@ def run(seed: int, columns: int) -> dict:
             "returned_type": type(returned).__name__,
             "model_seen": model is not None,
             "layers": [describe_layer(layer) for layer in layers],
-            "plot_written": bool(plot_written), **monitor.facts}
+            "plot_written": bool(plot_written),
+            "batch_sums": np.array(monitor.batch_sums, dtype=np.float64), **monitor.facts}

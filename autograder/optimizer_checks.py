@@ -16,9 +16,11 @@ TORCH_OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
 NAMES = {"sgd": "SGD", "adam": "Adam"}
 
 
-def check_optimizer(student, rng: np.random.Generator, kind: str, options: dict) -> None:
+def check_optimizer(student, rng: np.random.Generator, kind: str, options: dict,
+                    grad_scale: float = 1.0) -> None:
+    """``grad_scale`` shrinks the gradients, e.g. to where Adam's eps matters."""
     params = [rng.normal(size=s) for s in SHAPES]
-    grads = [[rng.normal(size=s) for s in SHAPES] for _ in range(STEPS)]
+    grads = [[rng.normal(size=s) * grad_scale for s in SHAPES] for _ in range(STEPS)]
     got = student.run("optimizer_steps", kind=kind, params=params, grads=grads, options=options)
 
     tensors = [reference.tensor(p, True) for p in params]
@@ -26,7 +28,8 @@ def check_optimizer(student, rng: np.random.Generator, kind: str, options: dict)
     args = ", ".join(f"{k}={v}" for k, v in options.items())
     what = f"{NAMES[kind]}({args}).step()"
     context = (f"{len(SHAPES)} parameters of shapes {', '.join(map(str, SHAPES))}, "
-               f"{STEPS} steps with fixed random gradients")
+               f"{STEPS} steps with fixed random gradients"
+               + (f" of size about {grad_scale:g}" if grad_scale != 1.0 else ""))
     hint = HINTS.get(kind if "momentum" not in options else "momentum", "")
     wrong = (sgd_mistakes if kind == "sgd" else adam_mistakes)(params, grads, **options)
     for step, step_grads in enumerate(grads):

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from autograder import reference
-from autograder.checking import check_grad, check_output_flags
+from autograder.checking import check_expression, check_grad, check_output_flags
 from autograder.compare import check_close, check_equal, context_of
 from autograder.hints import HINTS
 
@@ -50,6 +50,15 @@ def test_linear(student, rng, batch, n_in, n_out):
                hint=HINTS["unbroadcast"])
 
 
+@pytest.mark.check("linear")
+@pytest.mark.parametrize("shapes", [((4, 3), (3, 5)), ((3, 3), (3, 3)), ((1, 2), (2, 1))], ids=str)
+def test_matmul(student, rng, shapes):
+    a, b = rng.normal(size=shapes[0]), rng.normal(size=shapes[1])
+    check_expression(student, "matmul", {"a": a, "b": b}, [True, True],
+                     upstream=rng.normal(size=(shapes[0][0], shapes[1][1])), what="MatMul (a @ b)",
+                     grad_hint="d(a @ b)/da = g @ b.T and d(a @ b)/db = a.T @ g.")
+
+
 @pytest.mark.check("sequential")
 @pytest.mark.parametrize("sizes", [(5, 4, 3), (6, 8, 8, 2)], ids=str)
 def test_sequential(student, rng, sizes):
@@ -80,3 +89,4 @@ def test_sequential(student, rng, sizes):
         check_grad(got["biases"][k], reference.numpy(b.grad), what=f"{what}: layer {k} bias gradient",
                    context=context)
     check_grad(got["x"], reference.numpy(tx.grad), what=f"{what}: gradient of x", context=context)
+

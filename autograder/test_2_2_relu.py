@@ -39,3 +39,15 @@ def test_relu_in_a_graph(student, rng):
     check_expression(student, "relu_twice", {"a": a, "b": b}, [True, True],
                      what="relu(relu(a) + b) + relu(-a)", upstream=rng.normal(size=(4, 5)),
                      grad_hint=HINTS["relu"])
+
+
+@pytest.mark.check("relu")
+def test_relu_derivative_at_zero(student, rng):
+    """At exactly 0 the derivative is a convention: the docstring and PyTorch say 0."""
+    x = _away_from_zero(rng, (3, 4))
+    x[0, :] = 0.0
+    x[:, 1] = 0.0
+    check_expression(student, "relu", {"x": x}, [True], what="ReLU()(x) with some x exactly 0",
+                     upstream=rng.normal(size=(3, 4)),
+                     grad_hint="relu's derivative at exactly 0 is 0 (as the docstring says and "
+                               "PyTorch does): use a > 0, not a >= 0.")

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from autograder import reference
-from autograder.checking import check_grad
+from autograder.checking import check_expression, check_grad
 from autograder.compare import check_close, context_of
 from autograder.hints import HINTS
 from autograder.mistakes import batchnorm_mistakes
@@ -11,17 +11,26 @@ from autograder.mistakes import batchnorm_mistakes
 pytestmark = pytest.mark.batchnorm
 
 CASES = [(8, 3, 1e-5, 0.1), (20, 5, 1e-5, 0.1), (4, 6, 1e-3, 0.3)]
+# A feature that is constant within every batch: variance 0, so eps alone keeps the division
+# finite, x_hat is 0 and the gradient of x is gamma / sqrt(eps) times a centred upstream.
+CONSTANT_FEATURE_CASE = (10, 4, 1e-5, 0.1)
 N_BATCHES = 3
 
 
 @pytest.fixture(params=CASES, ids=lambda c: f"m{c[0]}_f{c[1]}_eps{c[2]:g}_mom{c[3]:g}")
 def run(request, student, rng):
     """The student's and PyTorch's results for one training/eval scenario."""
-    m, features, eps, momentum = request.param
+    return scenario(student, rng, *request.param)
+
+
+def scenario(student, rng, m, features, eps, momentum, constant_feature=False):
     gamma, beta = rng.uniform(0.5, 1.5, size=features), rng.normal(size=features)
     # Features of different scales and offsets, so mean and variance both matter.
     scale, shift = rng.uniform(0.5, 3.0, size=features), rng.normal(size=features) * 2
     batches = [rng.normal(size=(m, features)) * scale + shift for _ in range(N_BATCHES)]
+    if constant_feature:
+        for batch in batches:
+            batch[:, 0] = shift[0]
     upstreams = [rng.normal(size=(m, features)) for _ in range(N_BATCHES)]
     eval_x = rng.normal(size=(m, features)) * scale + shift
     got = student.run("batchnorm", gamma=gamma, beta=beta, batches=batches, upstreams=upstreams,
@@ -72,6 +81,11 @@ def test_train_mode(run):
                    hint=HINTS["unbroadcast"])
 
 
+@pytest.mark.check("train")
+def test_train_mode_with_a_constant_feature(student, rng):
+    test_train_mode(scenario(student, rng, *CONSTANT_FEATURE_CASE, constant_feature=True))
+
+
 @pytest.mark.check("eval")
 def test_eval_mode(run):
     got, expected, what, context = run
@@ -84,3 +98,14 @@ def test_eval_mode(run):
         check_close(got["eval"][quantity], expected["eval"][quantity], context=context,
                     what=f"{what}: {quantity} must not change", hint=HINTS["batchnorm_eval"],
                     mistakes=_mistakes_for(mistakes, None, quantity))
+
+
+@pytest.mark.check("train")
+@pytest.mark.parametrize("shape", [(4, 4), (3, 5)], ids=str)
+def test_sum_over_each_axis(student, rng, shape):
+    """Sum (written for BatchNorm) on its own: every axis, with and without keepdims."""
+    check_expression(student, "sums", {"a": rng.normal(size=shape)}, [True],
+                     upstream=rng.normal(size=shape[0]),
+                     what="a.sum(), a.sum(axis=0), a.sum(axis=1) and a.sum(axis=1, keepdims=True)",
+                     grad_hint="Sum.backward: re-insert the summed axis (np.expand_dims) unless "
+                               "keepdims was set, then broadcast to the input's shape.")

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from autograder import reference
-from autograder.checking import check_grad, check_output_flags
+from autograder.checking import check_expression, check_grad, check_output_flags
 from autograder.compare import check_close, check_equal, context_of
 from autograder.hints import HINTS
 
@@ -43,3 +43,19 @@ def test_large_logits(student, rng, scale):
     logits = rng.normal(size=(6, 4)) * scale
     target = rng.integers(0, 4, size=6)
     check_cross_entropy(student, logits, target, HINTS["log_sum_exp"])
+
+
+@pytest.mark.check("values")
+def test_exp(student, rng):
+    check_expression(student, "exp", {"a": rng.normal(size=(3, 4))}, [True], what="Exp (a.exp())",
+                     upstream=rng.normal(size=(3, 4)))
+
+
+@pytest.mark.check("values")
+def test_cross_entropy_inside_a_graph(student, rng):
+    """With an upstream gradient other than 1: backward must multiply by grad_output."""
+    logits, target = rng.normal(size=(5, 4)) * 2, rng.integers(0, 4, size=5).astype(np.float64)
+    check_expression(student, "cross_entropy", {"predicted": logits, "target": target},
+                     [True, False], upstream=np.array(rng.uniform(0.5, 2.0)),
+                     what="cross_entropy(predicted, target) seeded with an upstream gradient",
+                     grad_hint=HINTS["grad_output"])

@@ -91,7 +91,7 @@ def test_trained_model_reaches_threshold(trained, validation):
 
 
 @pytest.mark.check("history")
-def test_validation_history_and_plot(trained, validation):
+def test_validation_history_and_plot(trained, validation, in_order_batch_sums):
     accuracies = trained["accuracies"]
     if accuracies is None:
         fail(f"{WHAT} must return a list of floats",
@@ -108,6 +108,7 @@ def test_validation_history_and_plot(trained, validation):
             ("plot_written", True, "mnist() must save hw1/validation_accuracy.png "
                                    "(plot_validation_accuracy is given)")]:
         check_equal(trained[fact], expected, what=f"{WHAT}: {message}")
+    check_shuffled(trained["batch_sums"], in_order_batch_sums)
     check_architecture(trained)
     measured = grader_accuracy(trained["layers"], *validation)
     if abs(accuracies[-1] - measured) > AGREEMENT:
@@ -116,3 +117,37 @@ def test_validation_history_and_plot(trained, validation):
              f"{100 * measured:.2f}% for the model after the last batch",
              hint="validate() must use model.eval() (BatchNorm's running statistics) and "
                   "count correct predictions over all 10,000 images.")
+
+
+# ------------------------------------------------------------------------------ shuffling
+BATCHES_PER_EPOCH = 600
+HINT_SHUFFLE = ("at the start of every epoch draw a new order = np.random.permutation(len(train_x)) "
+                "and take each batch's images AND labels as train_x[rows], train_y[rows].")
+
+
+@pytest.fixture(scope="module")
+def in_order_batch_sums() -> np.ndarray:
+    """The sum of each batch of 100 training images taken in file order (no shuffling)."""
+    train_x = mnist_data.load_mnist()[0]
+    return train_x.reshape(BATCHES_PER_EPOCH, -1).sum(axis=1)
+
+
+def check_shuffled(batch_sums, in_order: np.ndarray) -> None:
+    """Shuffled every epoch: epoch 1 is not the file order, and epoch 2 does not repeat epoch 1.
+
+    The harness records the sum of the inputs of each training batch. Two different random
+    batches of 100 images practically never have the same sum, so more than half of the
+    batches matching is far beyond chance (a correct run matches none).
+    """
+    sums = np.asarray(batch_sums, dtype=np.float64).reshape(-1)
+    first, second = sums[:BATCHES_PER_EPOCH], sums[BATCHES_PER_EPOCH:2 * BATCHES_PER_EPOCH]
+    if len(second) < BATCHES_PER_EPOCH:
+        return                      # fewer than 2 epochs of batches: other checks say so
+    for matches, detail in [
+            (np.isclose(first, in_order, rtol=0, atol=1e-6),
+             "of the batches of epoch 1 are the training images in file order"),
+            (np.isclose(first, second, rtol=0, atol=1e-6),
+             "of the batches of epoch 2 are those of epoch 1, in the same order")]:
+        if int(matches.sum()) > BATCHES_PER_EPOCH // 2:
+            fail(f"{WHAT}: the training set must be shuffled at the start of every epoch",
+                 f"{int(matches.sum())} of {BATCHES_PER_EPOCH} {detail}", hint=HINT_SHUFFLE)

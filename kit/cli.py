@@ -46,6 +46,11 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_quality_report(args: argparse.Namespace) -> int:
+    from kit import quality
+    return quality.write_report(parallel=args.parallel)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m kit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -56,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="directory to write it to (default: dist/ in the repository)")
     p.set_defaults(run=cmd_bundle)
     add_batch_commands(commands)
+    p = commands.add_parser("quality-report", help="grade the mutant and variant catalogue "
+                            "(tests/mutants/) and write docs/autograder-quality.md")
+    p.add_argument("--parallel", type=int, default=2, help="grading runs at a time (default 2)")
+    p.set_defaults(run=cmd_quality_report)
     return parser
 
 

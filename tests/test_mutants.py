@@ -1,0 +1,89 @@
+"""The autograder's quality, measured: every catalogued bug loses points in its part, and every
+correct variant keeps full marks (catalogue: tests/mutants/, engine: kit/quality.py).
+
+The whole catalogue is graded once per session, two grading runs at a time; each entry is
+then its own test so that a failure names the bug. An uncaught mutant is a gap in the
+autograder: strengthen the checks, never drop the mutant.
+"""
+from __future__ import annotations
+
+
+import pytest
+
+from autograder.rubric import Rubric
+from kit import quality
+
+RUBRIC = Rubric()
+MUTANTS = quality.load("mutant")
+VARIANTS = quality.load("variant")
+
+
+def test_catalogue_covers_every_part():
+    assert len(MUTANTS) >= 40
+    assert len(VARIANTS) >= 5
+    numbers = {p.number for p in RUBRIC.parts}
+    assert {m.part for m in MUTANTS} == numbers, "every part needs mutants, and only real parts"
+    assert {p for v in VARIANTS for p in v.parts} <= numbers
+
+
+@pytest.mark.parametrize("entry", MUTANTS + VARIANTS, ids=lambda e: e.id)
+def test_every_patch_applies_exactly_once(entry, tmp_path):
+    target = quality.copy_solution(tmp_path / "target")
+    quality.apply(entry, target)            # raises CatalogueError for a stale `old` text
+    changed = [p.file for p in entry.patches
+               if (target / p.file).read_text() != (quality.SOLUTION / p.file).read_text()]
+    assert changed, f"{entry.id}: the patch changes nothing"
+
+
+def test_a_stale_patch_fails_loudly(tmp_path):
+    stale = quality.Entry("stale", "2.3", "text that is not in the solution",
+                          [quality.Patch("mytorch/optim/sgd.py", "param.data *= 2", "")], "mutant")
+    with pytest.raises(quality.CatalogueError, match="occurs 0 times"):
+        quality.apply(stale, quality.copy_solution(tmp_path / "target"))
+
+
+@pytest.fixture(scope="session")
+def mutant_outcomes():
+    return {o.entry.id: o for o in quality.run(MUTANTS)}
+
+
+@pytest.fixture(scope="session")
+def variant_outcomes():
+    return {o.entry.id: o for o in quality.run(VARIANTS)}
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda e: e.id)
+def test_mutant_loses_points_in_its_part(mutant, mutant_outcomes):
+    outcome = mutant_outcomes[mutant.id]
+    assert not outcome.error, outcome.error
+    assert outcome.caught, (f"autograder gap: '{mutant.description}' keeps "
+                            f"{outcome.score:g}/{outcome.max_score:g} in part {mutant.part}")
+    assert outcome.failed_checks and all(c.startswith(f"{mutant.part} [")
+                                         for c in outcome.failed_checks)
+    assert outcome.first_message, "a failed check must tell the student something"
+    assert "Traceback" not in outcome.stdout
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda e: e.id)
+def test_correct_variant_keeps_full_marks(variant, variant_outcomes):
+    outcome = variant_outcomes[variant.id]
+    assert not outcome.error, outcome.error
+    assert outcome.full_marks, (f"false penalty for a correct '{variant.description}': "
+                                f"{outcome.failed_checks}\n{outcome.stdout}")
+    assert set(outcome.other_scores) == set(variant.also)
+
+
+def test_committed_report_lists_the_whole_catalogue():
+    report = quality.REPORT.read_text()
+    for entry in MUTANTS + VARIANTS:
+        assert f"`{entry.id}`" in report, f"{entry.id} missing: run python3 -m kit quality-report"
+    assert f"Kill rate: {len(MUTANTS)}/{len(MUTANTS)} mutants caught (100%)" in report
+    assert f"Variants with full marks: {len(VARIANTS)}/{len(VARIANTS)}" in report
+
+
+def test_report_renders_misses_and_penalties_visibly():
+    mutant, variant = MUTANTS[0], VARIANTS[0]
+    text = quality.render([quality.Outcome(mutant, 15.0, 15.0)],
+                          [quality.Outcome(variant, 20.0, 25.0, failed_checks=["1.2 [graph]"])])
+    assert "Kill rate: 0/1" in text and "**NOT CAUGHT**" in text
+    assert "**PENALISED** 1.2 [graph]" in text
