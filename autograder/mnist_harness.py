@@ -3,7 +3,9 @@
 Runs inside the worker (see probes.mnist_training). It decides nothing: it reports what the
 student's code returned, the trained model's numbers (so that the grader can measure the
 accuracy itself), and a few facts observed while it trained. While training it draws a
-progress bar (tqdm) on stderr, which the grader forwards live to the student's terminal.
+progress bar (tqdm) on stderr, which the grader forwards live to the student's terminal; when
+the grader's output is not a terminal (a log on Autolab or Gradescope, a pipe) it writes one
+plain line per validation instead of a bar redrawn with carriage returns.
 
 Observation works by wrapping, for the duration of the run only:
 - ``hw1.mnist.train`` and ``hw1.mnist.validate`` (module globals, so ``mnist()`` calling
@@ -40,9 +42,10 @@ def _modes(model: Any) -> List[bool]:
 class TrainingMonitor:
     """Wraps the student's functions while ``mnist()`` runs; see the module docstring."""
 
-    def __init__(self, module: Any, columns: int) -> None:
+    def __init__(self, module: Any, columns: int, interactive: bool = True) -> None:
         from tqdm import tqdm
         self.module = module
+        self.interactive = interactive
         self.model: Any = None
         self.in_validation = False
         self.facts = {"inputs_require_grad": False, "labels_require_grad": False,
@@ -51,6 +54,7 @@ class TrainingMonitor:
         self.batch_sums: List[float] = []      # one per training forward, in order
         self.bar = tqdm(total=TOTAL_BATCHES, desc="Part 3 MNIST", unit="batch",
                         file=sys.stderr, ncols=max(60, min(columns, 120)), mininterval=0.5,
+                        disable=not interactive,
                         bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]")
         self.loss = float("nan")
         self.accuracy = float("nan")
@@ -83,6 +87,10 @@ class TrainingMonitor:
             with contextlib.suppress(TypeError, ValueError):
                 self.accuracy = float(accuracy)
                 self._show()
+                if not self.interactive:
+                    batches = self.facts["loss_calls"]
+                    print(f"Part 3 MNIST: batch {batches}/{TOTAL_BATCHES}, {self._status()}",
+                          file=sys.stderr, flush=True)
             return accuracy
 
         def watched_loss(criterion, predicted, target):
@@ -121,11 +129,14 @@ class TrainingMonitor:
 
         self._patch(model, "forward", watched_forward)
 
-    def _show(self, refresh: bool = True) -> None:
+    def _status(self) -> str:
         text = f"loss {self.loss:.3f}"
         if self.accuracy == self.accuracy:          # not nan: validated at least once
             text += f", val acc {100 * self.accuracy:.2f}%"
-        self.bar.set_postfix_str(text, refresh=refresh)
+        return text
+
+    def _show(self, refresh: bool = True) -> None:
+        self.bar.set_postfix_str(self._status(), refresh=refresh)
 
     def __exit__(self, *exc: Any) -> None:
         self.bar.close()
@@ -161,13 +172,13 @@ def _as_floats(values: Any) -> Optional[List[float]]:
         return None
 
 
-def run(seed: int, columns: int) -> dict:
+def run(seed: int, columns: int, interactive: bool = True) -> dict:
     """Train with the student's ``mnist()`` and report; see the module docstring."""
     train_x, train_y, val_x, val_y = mnist_data.load_mnist()
     module = importlib.import_module("hw1.mnist")
     started = time.time()
     np.random.seed(seed)
-    with TrainingMonitor(module, columns) as monitor:
+    with TrainingMonitor(module, columns, interactive) as monitor:
         returned = module.mnist(train_x, train_y, val_x, val_y)
     plot_written = (PLOT.is_file() and PLOT.stat().st_mtime >= started - 1
                     and PLOT.read_bytes()[:8] == PNG_SIGNATURE)

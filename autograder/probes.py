@@ -246,10 +246,10 @@ def optimizer_steps(kind: str, params: List[np.ndarray], grads: List[List[np.nda
 
 
 # ---------------------------------------------------------------------------- Part 3: MNIST
-def mnist_training(seed: int, columns: int = 100) -> dict:
+def mnist_training(seed: int, columns: int = 100, interactive: bool = True) -> dict:
     """Run the target's hw1/mnist.py ``mnist()`` on MNIST (see mnist_harness.py)."""
     import mnist_harness
-    return mnist_harness.run(seed, columns)
+    return mnist_harness.run(seed, columns, interactive)
 
 
 # ---------------------------------------------------------------------------- Part 4.2: Conv2d

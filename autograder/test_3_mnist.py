@@ -14,6 +14,7 @@ learns nothing gets about 10%. The grader uses seed 0.
 from __future__ import annotations
 
 import shutil
+import sys
 
 import numpy as np
 import pytest
@@ -40,7 +41,7 @@ HINT_STRUCTURE = ("mnist() builds Sequential(Linear(784, 20), BatchNorm1d(20), R
 def trained(student):
     columns = shutil.get_terminal_size((100, 24)).columns
     return student.run("mnist_training", timeout=TIMEOUT, live_output=True, seed=SEED,
-                       columns=columns)
+                       columns=columns, interactive=sys.stderr.isatty())
 
 
 @pytest.fixture(scope="module")

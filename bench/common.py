@@ -69,6 +69,15 @@ def report(title: str, mine: Timings, theirs: Timings, target: Optional[float] =
     return ratios["wall"]
 
 
+def report_floor(floor: Timings, mine: Timings, theirs: Timings) -> None:
+    """Print a plain-numpy floor's medians, its ratio to PyTorch and MyTorch's overhead over it."""
+    floor_wall = statistics.median(floor.wall)
+    print(_line(floor, "wall"))
+    print(f"  ratio numpy floor/PyTorch (wall medians) = "
+          f"{floor_wall / statistics.median(theirs.wall):.2f}; MyTorch's engine costs "
+          f"{(statistics.median(mine.wall) - floor_wall) * 1000:.0f} ms over the floor")
+
+
 def report_accuracies(name: str, title: str, ratio: float, accuracies: Dict[str, List[float]],
                       target: Optional[float]) -> None:
     """Print each library's accuracies (against ``target`` unless None), then the RESULT line."""

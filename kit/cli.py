@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -154,4 +155,12 @@ def add_batch_commands(commands) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        status = args.run(args)
+        sys.stdout.flush()              # inside the try: a closed pipe surfaces here
+        return status
+    except BrokenPipeError:
+        # The reader went away (``python -m kit ... | head``): stop quietly, as cat does.
+        # stdout now points at /dev/null so that the interpreter's final flush cannot fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141                      # 128 + SIGPIPE, what a shell reports for this

@@ -11,13 +11,26 @@ import pytest
 from conftest import ROOT
 
 
-@pytest.mark.parametrize("script,name", [("mnist.py", "mnist"), ("conv2d.py", "conv2d"),
-                                         ("cnn_mnist.py", "cnn_mnist")])
-def test_bench_script_runs_in_quick_mode(script, name):
+def run_quick(script: str) -> subprocess.CompletedProcess:
     done = subprocess.run([sys.executable, str(ROOT / "bench" / script), "--quick"],
                           capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+@pytest.mark.parametrize("script,name", [("mnist.py", "mnist"), ("conv2d.py", "conv2d"),
+                                         ("cnn_mnist.py", "cnn_mnist")])
+def test_bench_script_runs_in_quick_mode(script, name):
+    done = run_quick(script)
     assert "ratio MyTorch/PyTorch (wall medians)" in done.stdout
     assert "BLAS threads pinned to 1" in done.stdout
     result = done.stdout.strip().splitlines()[-1]
     assert re.fullmatch(rf"RESULT {name} ratio[s]?=[0-9.,]+( accuracy=[0-9.]+)?", result), result
+
+
+def test_mnist_numpy_floor_computes_what_mytorch_computes():
+    """The floor is only a floor if it is the same maths: same seed, same accuracies."""
+    accuracies = dict(re.findall(r"^  (MyTorch|numpy) +final validation accuracy per run: (.+)$",
+                                 run_quick("mnist.py").stdout, flags=re.MULTILINE))
+    assert set(accuracies) == {"MyTorch", "numpy"}
+    assert accuracies["MyTorch"] == accuracies["numpy"]

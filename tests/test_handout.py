@@ -1,6 +1,10 @@
 """handout/ is generated from solution/ by nbgrader and committed in sync."""
+import subprocess
+import sys
+
 import pytest
 
+from conftest import ROOT
 from kit import HANDOUT, SOLUTION, handout
 
 
@@ -40,3 +44,12 @@ def test_region_of_unknown_function_is_an_error():
                                      "    ### END SOLUTION\n", "m.py")
     with pytest.raises(handout.HandoutError, match="mystery is not listed"):
         handout.name_stubs(source, "m.py", {})
+
+
+def test_kit_command_piped_into_a_closed_reader_stops_without_a_traceback():
+    """``python -m kit handout --check | head -0``: the reader is gone before the kit writes."""
+    reader_gone = subprocess.run(
+        f"{sys.executable} -m kit handout --check | true; echo status=${{PIPESTATUS[0]}}",
+        shell=True, executable="/bin/bash", capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert "Traceback" not in reader_gone.stderr and "Exception ignored" not in reader_gone.stderr
+    assert reader_gone.stdout.strip() == "status=141"
