@@ -28,7 +28,6 @@ import queue
 import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from autograder.rubric import RUBRIC_FILE, Part, Rubric
-from kit import archive, exports, grade_child, scan
+from kit import archive, exports, grade_child, scan, scratch
 from kit.gradebook import Gradebook, Graded, PartResult
 
 AUTOGRADER_DIR = RUBRIC_FILE.parent
@@ -211,7 +210,7 @@ class Submission:
 
     def grade(self, slot: int, context) -> Optional[Graded]:
         started = time.monotonic()
-        work = Path(tempfile.mkdtemp(prefix="mytorch-grade-"))
+        work = scratch.make_dir("grade")
         uid = self.settings.uid_base + slot if isolating() else None
         try:
             return self._grade_in(work, uid, started, context)
@@ -425,12 +424,16 @@ def grade_batch(submissions_dir: Path, out: Path, settings: Settings) -> Dict[st
     skipped = len(archives) - len(pending)
     print(f"{len(archives)} submission(s) in {submissions_dir}: {len(pending)} to grade, "
           f"{skipped} already graded by this grader version.", flush=True)
+    abandoned = scratch.sweep_abandoned()
+    if abandoned:
+        print(f"Removed {len(abandoned)} temporary director{'y' if len(abandoned) == 1 else 'ies'} "
+              "left by an earlier batch that was killed before it could clean up.", flush=True)
     if pending and not isolating():
         print("warning: not running as root, so student code runs under your own uid and the "
               "isolation is weaker (see README).", file=sys.stderr)
     if pending:
         grade_child.not_dumpable()            # same-uid code must not reach this process
-        shared = Path(tempfile.mkdtemp(prefix="mytorch-batch-"))
+        shared = scratch.make_dir("batch")
         try:
             os.chmod(shared, 0o755)
             for name in SHARED_DIRECTORIES:

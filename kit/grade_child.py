@@ -20,8 +20,9 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 from typing import Any, Dict, List
+
+from kit import scratch
 
 PRELOAD = ["numpy", "torch", "pytest", "pytest_timeout"]
 PR_SET_DUMPABLE = 4
@@ -85,7 +86,7 @@ def enter_sandbox(hide: List[str]) -> None:
     for directory, children in blocked.items():
         holders = []
         for child in children:
-            holder = tempfile.mkdtemp(prefix="mytorch-bind-")
+            holder = str(scratch.make_dir("bind"))
             _libc_call("mount", child.encode(), holder.encode(), None, MS_BIND | MS_REC, None)
             holders.append((holder, child))
         _libc_call("mount", b"tmpfs", directory.encode(), b"tmpfs", 0, b"mode=755,size=64k")

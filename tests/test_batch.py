@@ -17,6 +17,7 @@ import pytest
 
 import corpus
 from conftest import ROOT
+from kit import scratch
 
 ISOLATED = os.geteuid() == 0
 SLOT_UIDS = (64000, 64001)
@@ -73,13 +74,42 @@ def graded_corpus(tmp_path_factory):
     escape.mkdir()
     expected = corpus.build(submissions, base / "work", escape)
     before = {"repo": snapshot(ROOT), "submissions": snapshot(submissions), "temp": temp_dirs()}
+    abandoned = abandoned_grading_dir()
     started = time.monotonic()
     done = batch(str(submissions), "--out", str(out), "--jobs", "2", "--parts", "1",
                  "--call-timeout", "3", "--timeout", "300")
     elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stdout + done.stderr
     return {"base": base, "submissions": submissions, "out": out, "escape": escape,
-            "expected": expected, "before": before, "done": done, "elapsed": elapsed}
+            "expected": expected, "before": before, "done": done, "elapsed": elapsed,
+            "abandoned": abandoned}
+
+
+def abandoned_grading_dir() -> Path:
+    """What a batch killed by SIGKILL leaves: a grading directory whose process is gone."""
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"mytorch-grade-{finished.pid}-abandoned"
+    (path / "submission" / "mytorch").mkdir(parents=True)
+    (path / "submission" / "mytorch" / "tensor.py").write_text("# a student's file\n")
+    return path
+
+
+def test_directories_of_a_killed_batch_are_swept(graded_corpus):
+    assert not graded_corpus["abandoned"].exists()
+    assert "left by an earlier batch that was killed" in graded_corpus["done"].stdout
+
+
+def test_sweep_spares_running_batches_and_other_names(tmp_path):
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    dead = tmp_path / f"mytorch-batch-{finished.pid}-x"
+    running = tmp_path / f"mytorch-grade-{os.getpid()}-x"
+    unrelated = tmp_path / f"mytorch-other-{finished.pid}-x"
+    for directory in (dead, running, unrelated):
+        directory.mkdir()
+    assert scratch.sweep_abandoned(tmp_path) == [dead]
+    assert not dead.exists() and running.exists() and unrelated.exists()
 
 
 def test_corpus_is_large_and_varied(graded_corpus):
@@ -116,7 +146,7 @@ def test_nothing_outside_out_dir_and_temp_dirs_changed(graded_corpus):
     before = graded_corpus["before"]
     assert snapshot(ROOT) == before["repo"]
     assert snapshot(graded_corpus["submissions"]) == before["submissions"]
-    assert temp_dirs() == before["temp"], "temporary grading directories were left behind"
+    assert temp_dirs() - before["temp"] == set(), "temporary grading directories were left behind"
     assert list(graded_corpus["escape"].iterdir()) == []
     base = graded_corpus["base"]
     assert not list(base.parent.glob("escaped_*")) and not list(base.glob("escaped_*"))
