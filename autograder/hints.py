@@ -87,4 +87,23 @@ HINTS = {
     "adam_sign": "the step was added: Adam moves against the gradient, W <- W - lr * m_hat / "
                  "(sqrt(v_hat) + eps).",
     "relu_identity": "the output is the input unchanged: relu(x) = max(x, 0) sets negatives to 0.",
+    "conv2d_flipped": "the kernel is flipped: Conv2d is a cross-correlation, out[n, o, i, j] "
+                      "takes w[o, c, p, q] * xpad[n, c, s*i + p, s*j + q] (no k-1-p, k-1-q).",
+    "conv2d_no_bias": "the bias is missing: add b[o] to every output pixel of channel o.",
+    "conv2d_padding_ignored": "the padding is missing: pad H and W with P zeros on each side "
+                              "before taking the windows.",
+    "conv2d_stride_ignored": "the stride is ignored: neighbouring windows start s pixels apart, "
+                             "so Ho = (H + 2P - k) // s + 1.",
+    "conv2d_grad_overwritten": "overlapping windows overwrote each other's gradient: add (+=) "
+                               "every window's gradient onto the input pixels it covered.",
+    "conv2d_grad_not_cropped": "the input gradient still has the padding: crop P pixels off "
+                               "each side of H and W so that dL/dx has the shape of x.",
+    "conv2d_weight_grad_mean": "the weight gradient is averaged over the batch: sum the "
+                               "contributions of the N images.",
+    "conv2d_weight_grad_last_image": "the weight gradient holds the last image's contribution "
+                                     "only: add up the contributions of all N images.",
+    "conv2d_bias_grad_mean": "the bias gradient is averaged: dL/db[o] is the sum over n, i, j "
+                             "of g[n, o, i, j], not the mean.",
+    "conv2d_bias_grad_spatial": "the bias gradient is not summed over the spatial axes: "
+                                "dL/db[o] = sum over n, i, j of g[n, o, i, j].",
 }

@@ -109,3 +109,75 @@ BATCHNORM_MISTAKES = {"batchnorm_unbiased_norm": {"norm_ddof": 1},
 def batchnorm_mistakes(*scenario) -> dict:
     """{hint text: the results that mistake gives} for every mistake in BATCHNORM_MISTAKES."""
     return {HINTS[key]: batchnorm(*scenario, **switches) for key, switches in BATCHNORM_MISTAKES.items()}
+
+
+def conv2d(x, weight, bias, stride: int, padding: int, flip: bool = False,
+           with_bias: bool = True) -> np.ndarray:
+    """Conv2d forward in numpy, one product per kernel offset (defaults: the right one)."""
+    if flip:
+        weight = weight[:, :, ::-1, ::-1]
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    kh, kw = weight.shape[2:]
+    ho, wo = (xp.shape[2] - kh) // stride + 1, (xp.shape[3] - kw) // stride + 1
+    out = np.zeros((x.shape[0], weight.shape[0], ho, wo))
+    for p in range(kh):
+        for q in range(kw):
+            window = xp[:, :, p:p + stride * ho:stride, q:q + stride * wo:stride]
+            out += np.einsum("oc,nchw->nohw", weight[:, :, p, q], window)
+    return out + bias[None, :, None, None] if with_bias else out
+
+
+def conv2d_input_grad(x, weight, upstream, stride: int, padding: int, overwrite: bool = False,
+                      crop: bool = True) -> np.ndarray:
+    """dL/dx of Conv2d in numpy: every window's gradient added back onto its pixels."""
+    n, c, h, w = x.shape
+    ho, wo = upstream.shape[2:]
+    grad = np.zeros((n, c, h + 2 * padding, w + 2 * padding))
+    for p in range(weight.shape[2]):
+        for q in range(weight.shape[3]):
+            pixels = (slice(None), slice(None), slice(p, p + stride * ho, stride),
+                      slice(q, q + stride * wo, stride))
+            contribution = np.einsum("oc,nohw->nchw", weight[:, :, p, q], upstream)
+            grad[pixels] = contribution if overwrite else grad[pixels] + contribution
+    return grad[:, :, padding:padding + h, padding:padding + w] if crop else grad
+
+
+def conv2d_weight_grad(x, weight, upstream, stride: int, padding: int) -> np.ndarray:
+    """dL/dw of Conv2d in numpy: each offset's window times the upstream gradient, summed."""
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    ho, wo = upstream.shape[2:]
+    grad = np.zeros(weight.shape)
+    for p in range(weight.shape[2]):
+        for q in range(weight.shape[3]):
+            window = xp[:, :, p:p + stride * ho:stride, q:q + stride * wo:stride]
+            grad[:, :, p, q] = np.einsum("nohw,nchw->oc", upstream, window)
+    return grad
+
+
+def conv2d_mistakes(x, weight, bias, stride: int, padding: int, upstream) -> dict:
+    """{"out" | "x" | "weight" | "bias": {hint text: the answer that mistake gives}}.
+
+    Only mistakes that change the answer for this input are listed (no padding mistake
+    without padding, no overlap mistake when the windows do not overlap, ...).
+    """
+    n = x.shape[0]
+    out = {HINTS["conv2d_flipped"]: conv2d(x, weight, bias, stride, padding, flip=True),
+           HINTS["conv2d_no_bias"]: conv2d(x, weight, bias, stride, padding, with_bias=False)}
+    grad_x, grad_w = {}, {}
+    if padding:
+        out[HINTS["conv2d_padding_ignored"]] = conv2d(x, weight, bias, stride, 0)
+        grad_x[HINTS["conv2d_grad_not_cropped"]] = conv2d_input_grad(
+            x, weight, upstream, stride, padding, crop=False)
+    if stride > 1:
+        out[HINTS["conv2d_stride_ignored"]] = conv2d(x, weight, bias, 1, padding)
+    if stride < max(weight.shape[2:]):
+        grad_x[HINTS["conv2d_grad_overwritten"]] = conv2d_input_grad(
+            x, weight, upstream, stride, padding, overwrite=True)
+    grad_b = {HINTS["conv2d_bias_grad_spatial"]: upstream.sum(axis=0)}
+    if n > 1:
+        grad_w[HINTS["conv2d_weight_grad_mean"]] = conv2d_weight_grad(
+            x, weight, upstream, stride, padding) / n
+        grad_w[HINTS["conv2d_weight_grad_last_image"]] = conv2d_weight_grad(
+            x[-1:], weight, upstream[-1:], stride, padding)
+    grad_b[HINTS["conv2d_bias_grad_mean"]] = upstream.mean(axis=(0, 2, 3))
+    return {"out": out, "x": grad_x, "weight": grad_w, "bias": grad_b}

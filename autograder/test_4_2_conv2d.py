@@ -6,6 +6,7 @@ from autograder import reference
 from autograder.checking import check_grad, check_output_flags
 from autograder.compare import check_close, check_equal, context_of
 from autograder.hints import HINTS
+from autograder.mistakes import conv2d_mistakes
 
 pytestmark = pytest.mark.conv2d
 
@@ -37,12 +38,12 @@ def run(request, student, rng):
                 "weight": reference.numpy(tw.grad), "bias": reference.numpy(tb.grad)}
     what = f"Conv2d({c}, {o}, kernel_size={k}, stride={s}, padding={p})"
     context = context_of(x=x, weight=weight) + f"; output (N, O, Ho, Wo) = {(n, o, ho, wo)}"
-    return got, expected, what, context
+    return got, expected, what, context, conv2d_mistakes(x, weight, bias, s, p, upstream)
 
 
 @pytest.mark.check("forward")
 def test_forward(run):
-    got, expected, what, context = run
+    got, expected, what, context, mistakes = run
     init = got["initial"]
     weight_shape = tuple(expected["weight"].shape)
     check_equal(tuple(init["weight_shape"]), weight_shape, what=f"{what}.weight shape of a new "
@@ -50,20 +51,20 @@ def test_forward(run):
     check_equal((tuple(init["bias_shape"]), init["n_parameters"]), ((weight_shape[0],), 2),
                 what=f"{what}: bias shape and parameters() count of a new layer", context=context)
     check_close(got["out"], expected["out"], what=f"{what} forward", context=context,
-                hint=HINTS["conv2d_forward"])
+                hint=HINTS["conv2d_forward"], mistakes=mistakes["out"])
     check_output_flags(got["out_flags"], True, what=what, context=context)
 
 
 @pytest.mark.check("backward")
 def test_backward(run):
-    got, expected, what, context = run
+    got, expected, what, context, mistakes = run
     context += "; backward seeded with a random upstream gradient"
     check_grad(got["x"], expected["x"], what=f"{what}: gradient of x", context=context,
-               hint=HINTS["conv2d_input_grad"])
+               hint=HINTS["conv2d_input_grad"], mistakes=mistakes["x"])
     check_grad(got["weight"], expected["weight"], what=f"{what}: gradient of weight",
-               context=context, hint=HINTS["conv2d_weight_grad"])
+               context=context, hint=HINTS["conv2d_weight_grad"], mistakes=mistakes["weight"])
     check_grad(got["bias"], expected["bias"], what=f"{what}: gradient of bias", context=context,
-               hint=HINTS["conv2d_bias_grad"])
+               hint=HINTS["conv2d_bias_grad"], mistakes=mistakes["bias"])
 
 
 @pytest.mark.check("flatten")

@@ -10,7 +10,8 @@ import torch
 from autograder import report
 from autograder.compare import GradingFailure, check_close, describe
 from autograder.hints import HINTS
-from autograder.mistakes import adam_trajectory, batchnorm, sgd_trajectory
+from autograder.mistakes import (adam_trajectory, batchnorm, conv2d, conv2d_input_grad,
+                                 conv2d_mistakes, conv2d_weight_grad, sgd_trajectory)
 from conftest import grade, replace_in
 
 
@@ -122,6 +123,28 @@ def test_batchnorm_model_is_right_when_no_mistake_is_made():
     bn.eval()
     np.testing.assert_allclose(model["eval"]["out"], bn(torch.tensor(eval_x)).detach().numpy(),
                                rtol=1e-10)
+
+
+@pytest.mark.parametrize("stride,padding", [(1, 1), (2, 0), (3, 2)])
+def test_conv2d_model_is_right_when_no_mistake_is_made(stride, padding):
+    rng = np.random.default_rng(0)
+    x, weight, bias = rng.normal(size=(2, 3, 7, 6)), rng.normal(size=(4, 3, 3, 3)), rng.normal(size=4)
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, weight, bias))
+    out = torch.nn.functional.conv2d(tx, tw, tb, stride=stride, padding=padding)
+    upstream = rng.normal(size=out.shape)
+    out.backward(torch.tensor(upstream))
+    np.testing.assert_allclose(conv2d(x, weight, bias, stride, padding), out.detach().numpy(),
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(conv2d_input_grad(x, weight, upstream, stride, padding),
+                               tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(conv2d_weight_grad(x, weight, upstream, stride, padding),
+                               tw.grad.numpy(), rtol=1e-10, atol=1e-12)
+    mistakes = conv2d_mistakes(x, weight, bias, stride, padding, upstream)
+    for answers in mistakes.values():          # every mistake really is a different answer
+        for answer in answers.values():
+            expected = {"out": out, "x": tx.grad, "weight": tw.grad, "bias": tb.grad}
+            assert not any(a.shape == answer.shape and np.allclose(a.detach().numpy(), answer)
+                           for a in expected.values())
 
 
 # ----------------------------------------------------------------------------- deliberate bugs

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from autograder import mnist_data
+from autograder.hints import HINTS
 from conftest import grade, replace_in
 
 
@@ -103,7 +104,7 @@ def test_conv2d_with_flipped_kernel_loses_forward(solution_copy):
     graded = grade("--target", str(solution_copy), "4")
     assert graded.lost == {"conv2d": 5.0}
     assert "FAIL 4.2 Conv2d and Flatten [forward]" in graded.stdout
-    assert "do not flip the kernel" in graded.stdout
+    assert HINTS["conv2d_flipped"] in graded.stdout
 
 
 def test_conv2d_col2im_that_overwrites_loses_backward_only(solution_copy):
@@ -111,4 +112,15 @@ def test_conv2d_col2im_that_overwrites_loses_backward_only(solution_copy):
                "q:q + stride * wo:stride] += \\", "q:q + stride * wo:stride] = \\")
     graded = grade("--target", str(solution_copy), "4.2")
     assert graded.lost == {"conv2d": 8.0}
-    assert "gradient of x" in graded.stdout
+    assert "gradient of x" in graded.stdout and HINTS["conv2d_grad_overwritten"] in graded.stdout
+
+
+def test_conv2d_gradients_averaged_instead_of_summed_are_named(solution_copy):
+    functional = solution_copy / "mytorch/nn/functional.py"
+    replace_in(functional, "(g @ ctx.cols.transpose(0, 2, 1)).sum(axis=0)",
+               "(g @ ctx.cols.transpose(0, 2, 1)).mean(axis=0)")
+    replace_in(functional, "grad_bias = g.sum(axis=(0, 2))", "grad_bias = g.mean(axis=(0, 2))")
+    graded = grade("--target", str(solution_copy), "4.2", "-v")
+    assert graded.lost == {"conv2d": 8.0}
+    assert HINTS["conv2d_weight_grad_mean"] in graded.stdout
+    assert HINTS["conv2d_bias_grad_mean"] in graded.stdout
