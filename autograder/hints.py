@@ -94,8 +94,6 @@ HINTS = {
                               "before taking the windows.",
     "conv2d_stride_ignored": "the stride is ignored: neighbouring windows start s pixels apart, "
                              "so Ho = (H + 2P - k) // s + 1.",
-    "conv2d_grad_overwritten": "overlapping windows overwrote each other's gradient: add (+=) "
-                               "every window's gradient onto the input pixels it covered.",
     "conv2d_grad_not_cropped": "the input gradient still has the padding: crop P pixels off "
                                "each side of H and W so that dL/dx has the shape of x.",
     "conv2d_weight_grad_mean": "the weight gradient is averaged over the batch: sum the "

@@ -1,7 +1,8 @@
-"""Numpy models of the usual mistakes: what a wrong formula gives, so feedback can name it.
+"""Models of the usual mistakes: what a wrong formula gives, so feedback can name it.
 
-Each model takes switches for the mistakes; with the defaults it is the right computation
-(a kit test checks that against PyTorch), so every variation differs in that one choice.
+Each numpy model takes switches for the mistakes; with the defaults it is the right
+computation (a kit test checks that against PyTorch), so every variation differs in that
+one choice. Conv2d's mistakes are PyTorch runs on altered inputs instead (see there).
 The tests pass the wrong answers to ``check_close(..., mistakes=...)``.
 """
 from __future__ import annotations
@@ -111,73 +112,40 @@ def batchnorm_mistakes(*scenario) -> dict:
     return {HINTS[key]: batchnorm(*scenario, **switches) for key, switches in BATCHNORM_MISTAKES.items()}
 
 
-def conv2d(x, weight, bias, stride: int, padding: int, flip: bool = False,
-           with_bias: bool = True) -> np.ndarray:
-    """Conv2d forward in numpy, one product per kernel offset (defaults: the right one)."""
-    if flip:
-        weight = weight[:, :, ::-1, ::-1]
-    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    kh, kw = weight.shape[2:]
-    ho, wo = (xp.shape[2] - kh) // stride + 1, (xp.shape[3] - kw) // stride + 1
-    out = np.zeros((x.shape[0], weight.shape[0], ho, wo))
-    for p in range(kh):
-        for q in range(kw):
-            window = xp[:, :, p:p + stride * ho:stride, q:q + stride * wo:stride]
-            out += np.einsum("oc,nchw->nohw", weight[:, :, p, q], window)
-    return out + bias[None, :, None, None] if with_bias else out
-
-
-def conv2d_input_grad(x, weight, upstream, stride: int, padding: int, overwrite: bool = False,
-                      crop: bool = True) -> np.ndarray:
-    """dL/dx of Conv2d in numpy: every window's gradient added back onto its pixels."""
-    n, c, h, w = x.shape
-    ho, wo = upstream.shape[2:]
-    grad = np.zeros((n, c, h + 2 * padding, w + 2 * padding))
-    for p in range(weight.shape[2]):
-        for q in range(weight.shape[3]):
-            pixels = (slice(None), slice(None), slice(p, p + stride * ho, stride),
-                      slice(q, q + stride * wo, stride))
-            contribution = np.einsum("oc,nohw->nchw", weight[:, :, p, q], upstream)
-            grad[pixels] = contribution if overwrite else grad[pixels] + contribution
-    return grad[:, :, padding:padding + h, padding:padding + w] if crop else grad
-
-
-def conv2d_weight_grad(x, weight, upstream, stride: int, padding: int) -> np.ndarray:
-    """dL/dw of Conv2d in numpy: each offset's window times the upstream gradient, summed."""
-    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    ho, wo = upstream.shape[2:]
-    grad = np.zeros(weight.shape)
-    for p in range(weight.shape[2]):
-        for q in range(weight.shape[3]):
-            window = xp[:, :, p:p + stride * ho:stride, q:q + stride * wo:stride]
-            grad[:, :, p, q] = np.einsum("nohw,nchw->oc", upstream, window)
-    return grad
-
-
 def conv2d_mistakes(x, weight, bias, stride: int, padding: int, upstream) -> dict:
     """{"out" | "x" | "weight" | "bias": {hint text: the answer that mistake gives}}.
 
-    Only mistakes that change the answer for this input are listed (no padding mistake
-    without padding, no overlap mistake when the windows do not overlap, ...).
+    Unlike the models above these are PyTorch's conv2d run on altered inputs (the kernel
+    flipped, the padding or the stride dropped, the padded input as a leaf, one image), so
+    that the public grader contains no convolution a student could copy. Only mistakes that
+    change the answer for this input are listed.
     """
+    import torch                                   # grader process only, like reference.py
+    from autograder.reference import numpy, tensor
+    conv = torch.nn.functional.conv2d
+
+    def run(x_, weight_=weight, bias_=bias, stride_=stride, padding_=padding,
+            upstream_=upstream):
+        tx, tw = tensor(x_, True), tensor(weight_, True)
+        out = conv(tx, tw, None if bias_ is None else tensor(bias_), stride=stride_,
+                   padding=padding_)
+        if upstream_ is not None:
+            out.backward(tensor(upstream_))
+        return numpy(out), numpy(tx.grad), numpy(tw.grad)
+
     n = x.shape[0]
-    out = {HINTS["conv2d_flipped"]: conv2d(x, weight, bias, stride, padding, flip=True),
-           HINTS["conv2d_no_bias"]: conv2d(x, weight, bias, stride, padding, with_bias=False)}
+    out = {HINTS["conv2d_flipped"]: run(x, weight[:, :, ::-1, ::-1].copy(), upstream_=None)[0],
+           HINTS["conv2d_no_bias"]: run(x, bias_=None, upstream_=None)[0]}
     grad_x, grad_w = {}, {}
     if padding:
-        out[HINTS["conv2d_padding_ignored"]] = conv2d(x, weight, bias, stride, 0)
-        grad_x[HINTS["conv2d_grad_not_cropped"]] = conv2d_input_grad(
-            x, weight, upstream, stride, padding, crop=False)
+        out[HINTS["conv2d_padding_ignored"]] = run(x, padding_=0, upstream_=None)[0]
+        padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+        grad_x[HINTS["conv2d_grad_not_cropped"]] = run(padded, padding_=0)[1]
     if stride > 1:
-        out[HINTS["conv2d_stride_ignored"]] = conv2d(x, weight, bias, 1, padding)
-    if stride < max(weight.shape[2:]):
-        grad_x[HINTS["conv2d_grad_overwritten"]] = conv2d_input_grad(
-            x, weight, upstream, stride, padding, overwrite=True)
-    grad_b = {HINTS["conv2d_bias_grad_spatial"]: upstream.sum(axis=0)}
+        out[HINTS["conv2d_stride_ignored"]] = run(x, stride_=1, upstream_=None)[0]
+    grad_b = {HINTS["conv2d_bias_grad_spatial"]: upstream.sum(axis=0),
+              HINTS["conv2d_bias_grad_mean"]: upstream.mean(axis=(0, 2, 3))}
     if n > 1:
-        grad_w[HINTS["conv2d_weight_grad_mean"]] = conv2d_weight_grad(
-            x, weight, upstream, stride, padding) / n
-        grad_w[HINTS["conv2d_weight_grad_last_image"]] = conv2d_weight_grad(
-            x[-1:], weight, upstream[-1:], stride, padding)
-    grad_b[HINTS["conv2d_bias_grad_mean"]] = upstream.mean(axis=(0, 2, 3))
+        grad_w[HINTS["conv2d_weight_grad_mean"]] = run(x)[2] / n
+        grad_w[HINTS["conv2d_weight_grad_last_image"]] = run(x[-1:], upstream_=upstream[-1:])[2]
     return {"out": out, "x": grad_x, "weight": grad_w, "bias": grad_b}

@@ -112,7 +112,7 @@ def test_conv2d_col2im_that_overwrites_loses_backward_only(solution_copy):
                "q:q + stride * wo:stride] += \\", "q:q + stride * wo:stride] = \\")
     graded = grade("--target", str(solution_copy), "4.2")
     assert graded.lost == {"conv2d": 8.0}
-    assert "gradient of x" in graded.stdout and HINTS["conv2d_grad_overwritten"] in graded.stdout
+    assert "gradient of x" in graded.stdout and HINTS["conv2d_input_grad"] in graded.stdout
 
 
 def test_conv2d_gradients_averaged_instead_of_summed_are_named(solution_copy):
