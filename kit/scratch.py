@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import List
@@ -50,7 +51,8 @@ def sweep_abandoned(directory: Path | None = None) -> List[Path]:
             info = entry.lstat()
         except OSError:
             continue
-        if not entry.is_dir() or entry.is_symlink() or (os.getuid() != 0 and info.st_uid != os.getuid()):
+        # lstat does not follow links: a symlink named like ours is not a directory here.
+        if not stat.S_ISDIR(info.st_mode) or (os.getuid() != 0 and info.st_uid != os.getuid()):
             continue
         shutil.rmtree(entry, ignore_errors=True)
         removed.append(entry)

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 from pathlib import Path
 from typing import Dict
@@ -64,7 +65,14 @@ def processes_of(uids) -> list:
 
 
 def temp_dirs() -> set:
-    return {p.name for p in Path(os.environ.get("TMPDIR", "/tmp")).glob("mytorch-grade-*")}
+    return {p.name for p in Path(tempfile.gettempdir()).glob("mytorch-grade-*")}
+
+
+def dead_pid() -> int:
+    """The pid of a process that has already exited."""
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    return finished.pid
 
 
 @pytest.fixture(scope="module")
@@ -87,9 +95,7 @@ def graded_corpus(tmp_path_factory):
 
 def abandoned_grading_dir() -> Path:
     """What a batch killed by SIGKILL leaves: a grading directory whose process is gone."""
-    finished = subprocess.Popen(["true"])
-    finished.wait()
-    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"mytorch-grade-{finished.pid}-abandoned"
+    path = Path(tempfile.gettempdir()) / f"mytorch-grade-{dead_pid()}-abandoned"
     (path / "submission" / "mytorch").mkdir(parents=True)
     (path / "submission" / "mytorch" / "tensor.py").write_text("# a student's file\n")
     return path
@@ -101,11 +107,10 @@ def test_directories_of_a_killed_batch_are_swept(graded_corpus):
 
 
 def test_sweep_spares_running_batches_and_other_names(tmp_path):
-    finished = subprocess.Popen(["true"])
-    finished.wait()
-    dead = tmp_path / f"mytorch-batch-{finished.pid}-x"
+    pid = dead_pid()
+    dead = tmp_path / f"mytorch-batch-{pid}-x"
     running = tmp_path / f"mytorch-grade-{os.getpid()}-x"
-    unrelated = tmp_path / f"mytorch-other-{finished.pid}-x"
+    unrelated = tmp_path / f"mytorch-other-{pid}-x"
     for directory in (dead, running, unrelated):
         directory.mkdir()
     assert scratch.sweep_abandoned(tmp_path) == [dead]
