@@ -1,7 +1,7 @@
 import os
 import sys
 
-from autograder.run import main
+from autograder.grader.cli import main
 
 try:
     code = main()

@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.results import part_and_check
-from autograder.rubric import Rubric
-from autograder.run import default_target
-from autograder.student import StudentProcess
+from autograder.common.paths import HIDDEN_DIR
+from autograder.grader.results import part_and_check
+from autograder.grader.rubric import Rubric
+from autograder.grader.cli import default_target
+from autograder.grader.student_process import StudentProcess
 
 RUBRIC = Rubric()
 
@@ -54,7 +55,6 @@ def rng(request: pytest.FixtureRequest) -> np.random.Generator:
     return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
 
 
-HIDDEN_DIR = Path(__file__).resolve().parent / "hidden"
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config):

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from autograder.checking import check_expression
-from autograder.compare import sum_to_shape
-from autograder.hints import HINTS
+from autograder.grader.checking import check_expression
+from autograder.grader.compare import sum_to_shape
+from autograder.grader.hints import HINTS
 
 pytestmark = pytest.mark.arithmetic
 

@@ -6,10 +6,10 @@ Reshape, Transpose) so that they do not depend on Part 1.1.
 import numpy as np
 import pytest
 
-from autograder.checking import check_expression
-from autograder.compare import check_close, check_equal
-from autograder.hints import HINTS
-from autograder import reference
+from autograder.grader.checking import check_expression
+from autograder.grader.compare import check_close, check_equal
+from autograder.grader.hints import HINTS
+from autograder.grader import reference
 
 pytestmark = pytest.mark.autograd
 

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from autograder.checking import check_expression
-from autograder.hints import HINTS
+from autograder.grader.checking import check_expression
+from autograder.grader.hints import HINTS
 
 pytestmark = pytest.mark.relu
 

@@ -2,11 +2,11 @@
 import pytest
 import torch
 
-from autograder import reference
-from autograder.checking import check_expression, check_grad
-from autograder.compare import check_close, context_of
-from autograder.hints import HINTS
-from autograder.mistakes import batchnorm_mistakes
+from autograder.grader import reference
+from autograder.grader.checking import check_expression, check_grad
+from autograder.grader.compare import check_close, context_of
+from autograder.grader.hints import HINTS
+from autograder.grader.mistakes import batchnorm_mistakes
 
 pytestmark = pytest.mark.batchnorm
 

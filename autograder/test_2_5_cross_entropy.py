@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 import torch
 
-from autograder import reference
-from autograder.checking import check_expression, check_grad, check_output_flags
-from autograder.compare import check_close, check_equal, context_of
-from autograder.hints import HINTS
+from autograder.grader import reference
+from autograder.grader.checking import check_expression, check_grad, check_output_flags
+from autograder.grader.compare import check_close, check_equal, context_of
+from autograder.grader.hints import HINTS
 
 pytestmark = pytest.mark.cross_entropy
 

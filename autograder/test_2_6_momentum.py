@@ -1,7 +1,7 @@
 """Part 2.6: SGD with momentum."""
 import pytest
 
-from autograder.optimizer_checks import check_optimizer
+from autograder.grader.optimizer_checks import check_optimizer
 
 pytestmark = pytest.mark.momentum
 

@@ -20,8 +20,9 @@ import numpy as np
 import pytest
 import torch
 
-from autograder import mnist_data, reference
-from autograder.compare import check_equal, fail
+from autograder.common import mnist_data
+from autograder.grader import reference
+from autograder.grader.compare import check_equal, fail
 
 pytestmark = pytest.mark.mnist
 

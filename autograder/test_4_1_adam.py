@@ -1,7 +1,7 @@
 """Part 4.1: Adam, several steps against torch.optim.Adam."""
 import pytest
 
-from autograder.optimizer_checks import check_optimizer
+from autograder.grader.optimizer_checks import check_optimizer
 
 pytestmark = pytest.mark.adam
 

@@ -2,11 +2,11 @@
 import pytest
 import torch
 
-from autograder import reference
-from autograder.checking import check_grad, check_output_flags
-from autograder.compare import check_close, check_equal, context_of
-from autograder.hints import HINTS
-from autograder.mistakes import conv2d_mistakes
+from autograder.grader import reference
+from autograder.grader.checking import check_grad, check_output_flags
+from autograder.grader.compare import check_close, check_equal, context_of
+from autograder.grader.hints import HINTS
+from autograder.grader.mistakes import conv2d_mistakes
 
 pytestmark = pytest.mark.conv2d
 

@@ -21,7 +21,7 @@ import common  # noqa: F401  (first: pins the thread counts)
 import numpy as np
 import torch
 
-from autograder.mnist_data import load_mnist
+from autograder.common.mnist_data import load_mnist
 from mytorch.nn.activations import ReLU
 from mytorch.nn.conv import Conv2d, Flatten
 from mytorch.nn.linear import Linear

@@ -27,7 +27,7 @@ import common  # noqa: F401  (first: pins the thread counts)
 import numpy as np
 import torch
 
-from autograder.mnist_data import load_mnist
+from autograder.common.mnist_data import load_mnist
 from hw1 import mnist as hw1
 from mytorch.nn.activations import ReLU
 from mytorch.nn.batchnorm import BatchNorm1d

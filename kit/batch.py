@@ -34,11 +34,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from autograder.rubric import RUBRIC_FILE, Part, Rubric
+from autograder.common.paths import AUTOGRADER_DIR
+from autograder.common.policy import FORBIDDEN_MODULES
+from autograder.grader.rubric import Part, Rubric
 from kit import archive, exports, grade_child, scan, scratch
 from kit.gradebook import Gradebook, Graded, PartResult
 
-AUTOGRADER_DIR = RUBRIC_FILE.parent
 # Directories beside autograder/ that tests may read (data/mnist.npz): copied once per batch,
 # linked into every grader copy (the kit checkout itself is hidden from the graders).
 SHARED_DIRECTORIES = ("data",)
@@ -237,7 +238,6 @@ class Submission:
                                started)
         notes = list(extracted.notes)
 
-        from autograder.worker import FORBIDDEN_MODULES
         findings = scan.forbidden_imports(target, FORBIDDEN_MODULES)
         policy = Rubric().policy.get("forbidden_import", "submission")
         violation = ""

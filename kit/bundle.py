@@ -11,7 +11,7 @@ directory ``mytorch-handout/``:
     requirements.txt            the pinned packages to pip install
 
 Since mytorch/ sits beside autograder/, ``./grade.sh`` in the unpacked bundle grades the
-student's own copy (see autograder/run.py, default_target).
+student's own copy (see autograder/grader/cli.py, default_target).
 """
 from __future__ import annotations
 

@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ---------------------------------------------------------------------------- batch grading
 def cmd_grade_batch(args: argparse.Namespace) -> int:
-    from autograder.rubric import Rubric
+    from autograder.grader.rubric import Rubric
     from kit import archive, batch
 
     submissions = Path(args.submissions)

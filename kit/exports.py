@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Dict, List
 
-from autograder.rubric import Part
+from autograder.grader.rubric import Part
 from kit.gradebook import Graded
 
 

@@ -140,7 +140,7 @@ def grade(conn: Any, job: Dict[str, Any]) -> None:
         import autograder
         if not os.path.realpath(autograder.__file__).startswith(os.path.realpath(root) + os.sep):
             raise RuntimeError(f"imported {autograder.__file__}, not the submission's copy")
-        from autograder.results import ResultCollector
+        from autograder.grader.results import ResultCollector
 
         class Streaming(ResultCollector):
             """Sends the list of collected tests, then each outcome as soon as it is known."""
@@ -155,7 +155,7 @@ def grade(conn: Any, job: Dict[str, Any]) -> None:
                     send({"outcome": [nodeid, outcome.part, outcome.check, outcome.passed,
                                       outcome.message[:4000], round(outcome.duration, 3)]})
 
-        from autograder.rubric import Rubric
+        from autograder.grader.rubric import Rubric
         collector = Streaming(Rubric())
         autograder_dir = os.path.join(root, "autograder")
         args = [autograder_dir, "-c", os.path.join(autograder_dir, "pytest.ini"),

@@ -20,7 +20,7 @@ from typing import Dict, Iterator, List
 import nbformat
 from nbgrader.preprocessors import ClearSolutions
 
-from autograder.rubric import Rubric
+from autograder.grader.rubric import Rubric
 
 MARK = "__MYTORCH_STUB__"
 STUB = f'# TODO: {MARK}\nraise NotImplementedError("{MARK}")'

@@ -110,7 +110,7 @@ def autolab(handin: Path) -> int:
     lines = done.stdout.strip().splitlines()
     if not lines or not lines[-1].startswith('{"scores"'):
         sys.path.insert(0, str(HERE))              # Autolab needs a scores line, even now
-        from autograder.rubric import Rubric
+        from autograder.grader.rubric import Rubric
         print(json.dumps({"scores": {p.name: 0.0 for p in Rubric().parts}}))
     return 0
 

@@ -210,7 +210,7 @@ def render(mutants: List[Outcome], variants: List[Outcome], seconds: Optional[fl
 TOLERANCES = """
 ## Why the tolerances are what they are
 
-`autograder/compare.py` accepts `|got - expected| <= 1e-8 + 1e-6 * |expected|` (numpy's
+`autograder/grader/compare.py` accepts `|got - expected| <= 1e-8 + 1e-6 * |expected|` (numpy's
 `isclose` with `rtol=1e-6`, `atol=1e-8`), with float64 on both sides: the probes hand the
 student's code float64 arrays, and the reference is PyTorch in float64.
 

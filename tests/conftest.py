@@ -35,7 +35,7 @@ class Graded:
     @property
     def lost(self) -> Dict[str, float]:
         """{part name: points lost} for the graded parts that lost anything."""
-        from autograder.rubric import Rubric
+        from autograder.grader.rubric import Rubric
         full = {p.name: p.points for p in Rubric().parts}
         return {name: full[name] - got for name, got in self.scores.items() if got != full[name]}
 

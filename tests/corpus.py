@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Optional
 
-from autograder.rubric import Rubric
+from autograder.grader.rubric import Rubric
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION, HANDOUT = ROOT / "solution", ROOT / "handout"
@@ -96,9 +96,11 @@ sys.modules["pytest"] = fake
 """,
         "edit_tests": f"""
 import glob, os, sys
-here = os.path.dirname(os.path.abspath(sys.modules["probes"].__file__))
-targets = glob.glob(os.path.join(here, "*.py")) + glob.glob(os.path.join(here, "*.toml"))
-targets += glob.glob({str(repo / "autograder")!r} + "/*.py")
+here = os.path.dirname(os.path.dirname(os.path.abspath(
+    sys.modules["autograder.worker.probes"].__file__)))
+targets = glob.glob(os.path.join(here, "**", "*.py"), recursive=True)
+targets += glob.glob(os.path.join(here, "*.toml"))
+targets += glob.glob({str(repo / "autograder")!r} + "/**/*.py", recursive=True)
 for path in targets:
     try:
         with open(path, "w") as handle:

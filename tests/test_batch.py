@@ -289,7 +289,7 @@ def test_static_scan_finds_disguised_imports():
 
 
 def test_parts_policy_zeroes_only_the_parts_of_the_offending_file(tmp_path):
-    from autograder.rubric import Rubric
+    from autograder.grader.rubric import Rubric
     from kit import batch, scan
     from kit.gradebook import PartResult
     rubric = Rubric()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.rubric import Rubric
+from autograder.grader.rubric import Rubric
 from conftest import ROOT, SOLUTION
 from kit import bundle
 
@@ -56,7 +56,7 @@ def test_bundle_has_what_a_student_needs(archive):
     inside = {n[len(prefix):] for n in names}
     for required in ("README.md", "requirements.txt", "grade.sh", "create_tarball.sh",
                      "sandbox.py", "mytorch/__init__.py", "mytorch/tensor.py",
-                     "autograder/run.py", "autograder/rubric.toml", "autograder/worker.py"):
+                     "autograder/grader/cli.py", "autograder/rubric.toml", "autograder/worker/main.py"):
         assert required in inside, required
     handout = {p.relative_to(ROOT / "handout").as_posix() for p in (ROOT / "handout").rglob("*")
                if p.is_file() and "__pycache__" not in p.parts}

@@ -12,7 +12,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from autograder.rubric import Rubric
+from autograder.grader.rubric import Rubric
 from kit import quality
 
 RUNS = 5

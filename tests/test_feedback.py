@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from autograder import report
-from autograder.compare import GradingFailure, check_close, describe
-from autograder.hints import HINTS
-from autograder.mistakes import adam_trajectory, batchnorm, conv2d_mistakes, sgd_trajectory
+from autograder.grader import report
+from autograder.grader.compare import GradingFailure, check_close, describe
+from autograder.grader.hints import HINTS
+from autograder.grader.mistakes import adam_trajectory, batchnorm, conv2d_mistakes, sgd_trajectory
 from conftest import grade, replace_in
 
 

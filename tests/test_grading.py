@@ -2,7 +2,7 @@
 import json
 import re
 
-from autograder.rubric import Rubric
+from autograder.grader.rubric import Rubric
 from conftest import grade
 
 RUBRIC = Rubric()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.rubric import Rubric
+from autograder.grader.rubric import Rubric
 from kit import quality
 
 RUBRIC = Rubric()

@@ -10,8 +10,8 @@ import hashlib
 import numpy as np
 import pytest
 
-from autograder import mnist_data
-from autograder.hints import HINTS
+from autograder.common import mnist_data
+from autograder.grader.hints import HINTS
 from conftest import grade, replace_in
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import corpus
-from autograder.rubric import Rubric
+from autograder.grader.rubric import Rubric
 from kit import platforms
 
 RUBRIC = Rubric()

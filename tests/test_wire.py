@@ -4,12 +4,12 @@ import io
 import numpy as np
 import pytest
 
-from autograder import wire
+from autograder.common import wire
 
 
 def roundtrip(message):
     stream = io.BytesIO()
-    wire.write_message(stream, message)
+    stream.write(wire.encode(message))
     stream.seek(0)
     return wire.read_message(stream)
 

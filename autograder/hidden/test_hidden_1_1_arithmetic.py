@@ -1,8 +1,8 @@
 """Hidden cases for Part 1.1: more broadcasting shapes, fresh seeds."""
 import pytest
 
-from autograder.checking import check_expression
-from autograder.hints import HINTS
+from autograder.grader.checking import check_expression
+from autograder.grader.hints import HINTS
 from autograder.test_1_1_arithmetic import _inputs
 
 pytestmark = pytest.mark.arithmetic

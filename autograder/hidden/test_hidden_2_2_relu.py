@@ -1,8 +1,8 @@
 """Hidden cases for Part 2.2: larger and higher-rank inputs."""
 import pytest
 
-from autograder.checking import check_expression
-from autograder.hints import HINTS
+from autograder.grader.checking import check_expression
+from autograder.grader.hints import HINTS
 from autograder.test_2_2_relu import _away_from_zero
 
 pytestmark = pytest.mark.relu

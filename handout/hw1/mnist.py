@@ -104,7 +104,7 @@ def plot_validation_accuracy(accuracies: List[float], path: Path = PLOT_PATH) ->
 
 
 if __name__ == "__main__":
-    from autograder.mnist_data import load_mnist
+    from autograder.common.mnist_data import load_mnist
     np.random.seed(0)
     history = mnist(*load_mnist())
     print(f"validation accuracy after each 100 batches: {[round(a, 4) for a in history]}")

@@ -1,15 +1,15 @@
-"""Collects the outcome of every autograder test, and turns outcomes into points."""
+"""Collects the outcome of every autograder test during a pytest run."""
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 import pytest
 
-from autograder.compare import GradingFailure
-from autograder.rubric import Part, Rubric
-from autograder.student import StudentCodeError
+from autograder.grader.compare import GradingFailure
+from autograder.grader.rubric import Part, Rubric
+from autograder.grader.scoring import CheckResult, TestOutcome, score_checks
+from autograder.grader.student_process import StudentCodeError
 
 
 def part_and_check(item: pytest.Item, rubric: Rubric) -> Tuple[Part, str]:
@@ -20,49 +20,6 @@ def part_and_check(item: pytest.Item, rubric: Rubric) -> Tuple[Part, str]:
         raise pytest.UsageError(f"{item.nodeid}: every autograder test needs one part marker "
                                 "and one @pytest.mark.check(name) listed in rubric.toml")
     return parts[0], checks[0]
-
-
-@dataclass
-class TestOutcome:
-    nodeid: str
-    part: str
-    check: str
-    passed: bool = False
-    message: str = ""
-    duration: float = 0.0
-    # Set when the student's code raised: its type and where ({"kind", "function", "part", "where"}).
-    error: Optional[Dict[str, str]] = None
-
-    @property
-    def not_implemented(self) -> bool:
-        return bool(self.error) and self.error["kind"] == "NotImplementedError"
-
-    @property
-    def blocked_by(self) -> str:
-        """The other part whose function raised, when the error is not in this test's part."""
-        if self.error and self.error["part"] and self.error["part"] != self.part:
-            return self.error["part"]
-        return ""
-
-
-@dataclass
-class CheckResult:
-    part: Part
-    check: str
-    max_points: float
-    tests: List[TestOutcome] = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.tests) and all(t.passed for t in self.tests)
-
-    @property
-    def points(self) -> float:
-        return self.max_points if self.passed else 0.0
-
-    @property
-    def first_failure(self) -> Optional[TestOutcome]:
-        return next((t for t in self.tests if not t.passed), None)
 
 
 class ResultCollector:
@@ -98,12 +55,7 @@ class ResultCollector:
                                  "part": error.part, "where": error.where}
 
     def check_results(self, parts: List[Part]) -> List[CheckResult]:
-        results = {(p.number, c): CheckResult(p, c, pts) for p in parts for c, pts in p.checks.items()}
-        for outcome in self.outcomes.values():
-            key = (outcome.part, outcome.check)
-            if key in results:
-                results[key].tests.append(outcome)
-        return list(results.values())
+        return score_checks(parts, self.outcomes.values())
 
 
 def _message(call: pytest.CallInfo) -> str:

@@ -1,4 +1,4 @@
-"""The grader's handle on the student process (see worker.py).
+"""The grader's handle on the student process (``autograder.worker``).
 
 ``StudentProcess.run(probe, timeout=..., **args)`` sends one request and waits for the reply.
 A probe that raises, hangs, or kills the process becomes a ``StudentCodeError`` with a
@@ -18,11 +18,11 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-from autograder import wire
-from autograder.compare import GradingFailure
-from autograder.hints import HINTS
+from autograder.common import wire
+from autograder.common.paths import WORKER_DIR
+from autograder.grader.compare import GradingFailure
+from autograder.grader.hints import HINTS
 
-WORKER = Path(__file__).with_name("worker.py")
 
 
 class StudentCodeError(GradingFailure):
@@ -62,7 +62,7 @@ class StudentProcess:
         env.update({"PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
                     "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                     "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONIOENCODING": "utf-8"})
-        command = [sys.executable, "-X", "faulthandler", str(WORKER), "--target", str(self.target),
+        command = [sys.executable, "-X", "faulthandler", str(WORKER_DIR), "--target", str(self.target),
                    "--memory-mb", os.environ.get("AUTOGRADER_MEMORY_MB", "4096"),
                    "--file-mb", os.environ.get("AUTOGRADER_FILE_MB", "64"),
                    "--max-processes", os.environ.get("AUTOGRADER_MAX_PROCESSES", "0")]

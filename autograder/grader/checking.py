@@ -5,10 +5,10 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from autograder import reference
-from autograder.compare import check_close, check_equal, context_of
-from autograder.hints import HINTS
-from autograder.student import StudentProcess
+from autograder.grader import reference
+from autograder.grader.compare import check_close, check_equal, context_of
+from autograder.grader.hints import HINTS
+from autograder.grader.student_process import StudentProcess
 
 
 def check_grad(report: dict, expected: Optional[np.ndarray], *, what: str, context: str,

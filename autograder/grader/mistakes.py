@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.hints import HINTS
+from autograder.grader.hints import HINTS
 
 
 def sgd_trajectory(params, grads, lr: float, momentum: float = 0.0, sign: float = -1.0,
@@ -121,7 +121,7 @@ def conv2d_mistakes(x, weight, bias, stride: int, padding: int, upstream) -> dic
     change the answer for this input are listed.
     """
     import torch                                   # grader process only, like reference.py
-    from autograder.reference import numpy, tensor
+    from autograder.grader.reference import numpy, tensor
     conv = torch.nn.functional.conv2d
 
     def run(x_, weight_=weight, bias_=bias, stride_=stride, padding_=padding,

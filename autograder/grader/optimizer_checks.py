@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from autograder import reference
-from autograder.compare import check_close, check_equal
-from autograder.hints import HINTS
-from autograder.mistakes import adam_mistakes, sgd_mistakes
+from autograder.grader import reference
+from autograder.grader.compare import check_close, check_equal
+from autograder.grader.hints import HINTS
+from autograder.grader.mistakes import adam_mistakes, sgd_mistakes
 
 SHAPES = [(3, 4), (4,), (2, 2)]       # several parameters: state must be kept per parameter
 STEPS = 4

@@ -80,11 +80,6 @@ def read_message(stream: BinaryIO) -> Any:
     return decode_body(_read_exact(stream, length))
 
 
-def write_message(stream: BinaryIO, message: Any) -> None:
-    stream.write(encode(message))
-    stream.flush()
-
-
 def _read_exact(stream: BinaryIO, n: int) -> bytes:
     chunks = []
     while n:

@@ -6,7 +6,7 @@ from typing import List, Optional
 import numpy as np
 import torch
 
-from autograder import expressions
+from autograder.common import expressions
 
 torch.set_num_threads(1)
 DTYPE = torch.float64

@@ -1,6 +1,7 @@
 """The student process: imports the target's ``mytorch`` and runs probes on request.
 
-Started by ``student.StudentProcess`` as ``python worker.py --target DIR``. It never decides
+Started by ``autograder.grader.student_process`` as ``python autograder/worker --target DIR``
+(see ``__main__.py``). It never decides
 a score: it only returns what the student's code computed (arrays, flags, errors), and the
 grader compares that with PyTorch in its own process.
 
@@ -18,16 +19,15 @@ import os
 import sys
 import traceback
 
-FORBIDDEN_MODULES = ("torch", "tensorflow", "jax", "jaxlib", "autograd", "mxnet", "paddle",
-                     "chainer", "theano", "cupy", "tinygrad", "micrograd", "minitorch", "needle",
-                     "keras", "sklearn", "scipy")
+from autograder.common.policy import is_forbidden
+
 
 
 class ForbiddenImport(importlib.abc.MetaPathFinder):
     """Refuses to import the libraries a MyTorch submission may not use."""
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname.split(".")[0] in FORBIDDEN_MODULES:
+        if is_forbidden(fullname):
             raise ImportError(f"'{fullname}' may not be used in this assignment: mytorch is "
                               "written with numpy and the Python standard library only.")
         return None
@@ -56,13 +56,13 @@ def describe_error(error: BaseException, target: str) -> dict:
                         "function": getattr(frame, "name", "?"), "code": frame.line or ""}
             break
     if location is not None:
-        # Python 3.11 frames know the qualified name ("Sub.backward"); fall back to the name.
+        # The frame's code object knows the qualified name ("Sub.backward", Python 3.11+).
         tb = error.__traceback__
         while tb is not None:
             code = tb.tb_frame.f_code
             if (os.path.realpath(code.co_filename).endswith(location["file"])
                     and tb.tb_lineno == location["line"]):
-                location["function"] = getattr(code, "co_qualname", code.co_name)
+                location["function"] = code.co_qualname
             tb = tb.tb_next
     return {"type": type(error).__name__, "message": str(error)[:2000], "location": location}
 
@@ -85,17 +85,17 @@ def main() -> None:
 
     apply_limits(args.memory_mb, args.file_mb, args.max_processes)
     for name in list(sys.modules):
-        if name.split(".")[0] in FORBIDDEN_MODULES:
+        if is_forbidden(name):
             del sys.modules[name]
     sys.meta_path.insert(0, ForbiddenImport())
 
     target = os.path.abspath(args.target)
-    sys.path.insert(1, target)          # sys.path[0] is this directory: probes win over target
+    sys.path.insert(1, target)          # sys.path[0] holds autograder/: the grader's modules win
     os.chdir(target)
 
     import numpy as np                  # noqa: F401  (imported before student code can patch)
-    import probes
-    import wire
+    from autograder.common import wire
+    from autograder.worker import probes
 
     while True:
         try:

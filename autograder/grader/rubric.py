@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List
 
-RUBRIC_FILE = Path(__file__).with_name("rubric.toml")
+from autograder.common.paths import RUBRIC_FILE
+
 
 
 @dataclass(frozen=True)

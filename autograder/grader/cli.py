@@ -18,11 +18,11 @@ from typing import List, Optional
 
 import pytest
 
-from autograder import report
-from autograder.results import ResultCollector
-from autograder.rubric import Rubric
+from autograder.common.paths import AUTOGRADER_DIR, PYTEST_INI, ROOT
+from autograder.grader import report
+from autograder.grader.results import ResultCollector
+from autograder.grader.rubric import Rubric
 
-AUTOGRADER_DIR = Path(__file__).resolve().parent
 
 
 def parse_args(argv: Optional[List[str]], rubric: Rubric) -> argparse.Namespace:
@@ -45,8 +45,7 @@ def parse_args(argv: Optional[List[str]], rubric: Rubric) -> argparse.Namespace:
 
 def default_target() -> Path:
     """The student bundle keeps mytorch/ beside autograder/; the repository keeps handout/."""
-    root = AUTOGRADER_DIR.parent
-    return root if (root / "mytorch").is_dir() else root / "handout"
+    return ROOT if (ROOT / "mytorch").is_dir() else ROOT / "handout"
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -68,8 +67,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     collector = ResultCollector(rubric)
     started = time.monotonic()
-    pytest_args = [str(AUTOGRADER_DIR), "-c", str(AUTOGRADER_DIR / "pytest.ini"),
-                   "--rootdir", str(AUTOGRADER_DIR.parent), "--target", str(target),
+    pytest_args = [str(AUTOGRADER_DIR), "-c", str(PYTEST_INI),
+                   "--rootdir", str(ROOT), "--target", str(target),
                    "-m", " or ".join(p.name for p in parts), "-q", "--tb=no", "-p", "no:warnings",
                    # no capture: a long check (Part 3) shows the student process's progress bar
                    "--capture=no"]

@@ -10,7 +10,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-import expressions
+from autograder.common import expressions
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -248,7 +248,7 @@ def optimizer_steps(kind: str, params: List[np.ndarray], grads: List[List[np.nda
 # ---------------------------------------------------------------------------- Part 3: MNIST
 def mnist_training(seed: int, columns: int = 100, interactive: bool = True) -> dict:
     """Run the target's hw1/mnist.py ``mnist()`` on MNIST (see mnist_harness.py)."""
-    import mnist_harness
+    from autograder.worker import mnist_harness
     return mnist_harness.run(seed, columns, interactive)
 
 

@@ -1,6 +1,6 @@
 """MNIST for Part 3 and the benchmarks: load ``data/mnist.npz`` after checking its sha256.
 
-    from autograder.mnist_data import load_mnist
+    from autograder.common.mnist_data import load_mnist
     train_x, train_y, val_x, val_y = load_mnist()
 
 The 60,000 training images train; the 10,000 test images are the validation set (there is
@@ -19,8 +19,10 @@ from typing import Tuple
 
 import numpy as np
 
+from autograder.common.paths import DATA_DIR
+
 SHA256 = "39b9b1ffaa0ba4d8995a616551f0966941fe02a3fe79ba4a9db7373db16d53ad"
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "mnist.npz"
+DEFAULT_PATH = DATA_DIR / "mnist.npz"
 
 
 class DataError(Exception):

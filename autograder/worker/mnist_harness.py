@@ -26,7 +26,7 @@ from typing import Any, List, Optional
 
 import numpy as np
 
-import mnist_data
+from autograder.common import mnist_data
 
 TOTAL_BATCHES = 1800          # 3 epochs x 600 batches of 100
 PLOT = Path("hw1") / "validation_accuracy.png"      # relative to the target (the cwd)

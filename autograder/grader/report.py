@@ -6,17 +6,10 @@ import os
 import sys
 from typing import Dict, List, Optional
 
-from autograder.results import CheckResult, TestOutcome
-from autograder.rubric import Part
+from autograder.grader.scoring import CheckResult, TestOutcome, part_scores
+from autograder.grader.rubric import Part
 
 MAX_FEEDBACK_LINES = 12
-
-
-def part_scores(results: List[CheckResult]) -> Dict[str, float]:
-    scores: Dict[str, float] = {}
-    for r in results:
-        scores[r.part.number] = scores.get(r.part.number, 0.0) + r.points
-    return scores
 
 
 class Style:

@@ -1,0 +1,74 @@
+"""Points: the one place where test outcomes become check results and part scores.
+
+Every path uses it: ``./grade.sh`` (through the pytest plugin in ``results.py``), a batch
+(which rebuilds the outcomes from the grader's validated messages), Gradescope and Autolab
+(which run ``./grade.sh``'s entry point). A check's points are all-or-nothing: every test of
+the check must have run and passed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional
+
+from autograder.grader.rubric import Part
+
+@dataclass
+class TestOutcome:
+    nodeid: str
+    part: str
+    check: str
+    passed: bool = False
+    message: str = ""
+    duration: float = 0.0
+    # Set when the student's code raised: its type and where ({"kind", "function", "part", "where"}).
+    error: Optional[Dict[str, str]] = None
+
+    @property
+    def not_implemented(self) -> bool:
+        return bool(self.error) and self.error["kind"] == "NotImplementedError"
+
+    @property
+    def blocked_by(self) -> str:
+        """The other part whose function raised, when the error is not in this test's part."""
+        if self.error and self.error["part"] and self.error["part"] != self.part:
+            return self.error["part"]
+        return ""
+
+
+
+@dataclass
+class CheckResult:
+    part: Part
+    check: str
+    max_points: float
+    tests: List[TestOutcome] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.tests) and all(t.passed for t in self.tests)
+
+    @property
+    def points(self) -> float:
+        return self.max_points if self.passed else 0.0
+
+    @property
+    def first_failure(self) -> Optional[TestOutcome]:
+        return next((t for t in self.tests if not t.passed), None)
+
+
+def score_checks(parts: List[Part], outcomes: Iterable[TestOutcome]) -> List[CheckResult]:
+    """One result per check of ``parts``, in rubric order, holding that check's outcomes."""
+    results = {(p.number, c): CheckResult(p, c, pts) for p in parts for c, pts in p.checks.items()}
+    for outcome in outcomes:
+        key = (outcome.part, outcome.check)
+        if key in results:
+            results[key].tests.append(outcome)
+    return list(results.values())
+
+
+def part_scores(results: List[CheckResult]) -> Dict[str, float]:
+    """{part number: points} summed over the part's checks."""
+    scores: Dict[str, float] = {}
+    for r in results:
+        scores[r.part.number] = scores.get(r.part.number, 0.0) + r.points
+    return scores
