@@ -1,8 +1,8 @@
 """Part 3: the student's hw1/mnist.py trains the MLP on MNIST; the grader measures the result.
 
-The student process runs ``mnist()`` once (about a minute; a progress bar shows loss and
-validation accuracy) and sends back the list of accuracies it returned, the trained model's
-weights and BatchNorm statistics, and facts observed while it trained. The score never takes
+The student process runs ``mnist()`` once (seconds for the reference; a progress bar shows
+loss and validation accuracy) and sends back the list of accuracies it returned, the trained
+model's weights and BatchNorm statistics, and facts observed while it trained. The score never takes
 the student's word for the accuracy: this process rebuilds the returned model in PyTorch
 (float64, BatchNorm in eval mode) and measures it on the 10,000 validation images itself.
 

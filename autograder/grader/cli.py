@@ -30,7 +30,7 @@ def parse_args(argv: Optional[List[str]], rubric: Rubric) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="grade.sh", description="Grade a MyTorch implementation against PyTorch.",
         epilog=f"Parts: {names}. Groups: " + ", ".join(
-            f"{k} = {'+'.join(v)}" for k, v in rubric.selectors.items()))
+            f"{k} = {'+'.join(p.number for p in rubric.group(k))}" for k in rubric.selectors))
     parser.add_argument("parts", nargs="*", help="parts to grade (default: all)")
     parser.add_argument("--target", help="the directory holding mytorch/ to grade "
                                          "(default: handout/, or . inside the student bundle)")

@@ -1,6 +1,7 @@
 """The rubric (rubric.toml): parts, their checks and points, and part selection."""
 from __future__ import annotations
 
+import fnmatch
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,12 @@ class Rubric:
         """'Sub.backward' -> '1.1', for telling a student which part an error belongs to."""
         return {function: p.number for p in self.parts for function in p.functions}
 
+    def group(self, key: str) -> List[Part]:
+        """The parts of the group ``key`` of [selectors] (numbers or patterns such as "2.*")."""
+        patterns = self.selectors[key]
+        return [p for p in self.parts if any(fnmatch.fnmatchcase(p.number, pattern)
+                                             for pattern in patterns)]
+
     def select(self, selectors: List[str]) -> List[Part]:
         """Parts named by numbers ('1.1'), names ('linear'), groups ('1') or prefixes ('batch').
 
@@ -59,7 +66,7 @@ class Rubric:
         for selector in selectors:
             key = selector.strip().lower()
             if key in self.selectors:
-                found = [self.by_number[n] for n in self.selectors[key] if n in self.by_number]
+                found = self.group(key)
             elif key in self.by_number:
                 found = [self.by_number[key]]
             elif key in self.by_name:

@@ -44,17 +44,19 @@ def mnist(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray,
         the list returned by ``train``: one accuracy in [0, 1] per validation (18 of them).
 
     Build ``model`` (the Sequential above), ``optimizer`` (SGD on ``model.parameters()``,
-    lr=0.1, momentum=0.9) and ``criterion`` (CrossEntropyLoss), then set
-    ``accuracies = train(model, optimizer, criterion, train_x, train_y, val_x, val_y)``.
+    lr=0.1, momentum=0.9) and ``criterion`` (CrossEntropyLoss), then
+    ``accuracies = train(model, optimizer, criterion, train_x, train_y, val_x, val_y)``;
+    draw them with the given ``plot_validation_accuracy(accuracies, PLOT_PATH)`` and return
+    them.
     """
     ### BEGIN SOLUTION
     model = Sequential(Linear(784, 20), BatchNorm1d(20), ReLU(), Linear(20, 10))
     optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
     criterion = CrossEntropyLoss()
     accuracies = train(model, optimizer, criterion, train_x, train_y, val_x, val_y)
-    ### END SOLUTION
     plot_validation_accuracy(accuracies, PLOT_PATH)
     return accuracies
+    ### END SOLUTION
 
 
 def train(model: Module, optimizer: Optimizer, criterion: Module, train_x: np.ndarray,
