@@ -37,33 +37,50 @@ def _mistakes(op: str, a: np.ndarray, b: np.ndarray, g: np.ndarray) -> dict:
                   HINTS["chain_rule_missing"]: sum_to_shape(-ones * a / b ** 2, b.shape)}}
 
 
+WHAT = {"sub": "Sub (a - b)", "mul": "Mul (a * b)", "div": "Div (a / b)"}
+
+
+def check_operator(student, rng, op: str, shapes, grads=(True, True)) -> None:
+    """``a <op> b`` on inputs of the given shapes, backward seeded with a random gradient."""
+    inputs, upstream = _inputs(rng, shapes, nonzero_b=op == "div")
+    check_expression(student, op, inputs, list(grads), what=WHAT[op], upstream=upstream,
+                     grad_hint="" if shapes[0] == shapes[1] else HINTS["unbroadcast"],
+                     mistakes=_mistakes(op, **inputs, g=upstream))
+
+
 @pytest.mark.check("sub")
 @pytest.mark.parametrize("shapes,grads", CASES, ids=str)
 def test_sub(student, rng, shapes, grads):
-    inputs, upstream = _inputs(rng, shapes)
-    check_expression(student, "sub", inputs, list(grads), what="Sub (a - b)", upstream=upstream,
-                     mistakes=_mistakes("sub", **inputs, g=upstream))
-
-
-@pytest.mark.check("sub")
-def test_sub_with_numbers(student, rng):
-    check_expression(student, "sub_scalars", {"a": rng.normal(size=(2, 3))}, [True],
-                     what="Tensor.__sub__/__rsub__ with Python numbers ((3.0 - a) - 0.5)")
+    check_operator(student, rng, "sub", shapes, grads)
 
 
 @pytest.mark.check("mul")
 @pytest.mark.parametrize("shapes,grads", CASES, ids=str)
 def test_mul(student, rng, shapes, grads):
-    inputs, upstream = _inputs(rng, shapes)
-    check_expression(student, "mul", inputs, list(grads), what="Mul (a * b)", upstream=upstream,
-                     grad_hint="" if shapes[0] == shapes[1] else HINTS["unbroadcast"],
-                     mistakes=_mistakes("mul", **inputs, g=upstream))
+    check_operator(student, rng, "mul", shapes, grads)
 
 
-@pytest.mark.check("mul")
-def test_mul_with_numbers(student, rng):
-    check_expression(student, "mul_scalars", {"a": rng.normal(size=(2, 3))}, [True],
-                     what="Tensor.__mul__/__rmul__ with Python numbers ((2.0 * a) * -1.5)")
+@pytest.mark.check("div")
+@pytest.mark.parametrize("shapes,grads", CASES, ids=str)
+def test_div(student, rng, shapes, grads):
+    check_operator(student, rng, "div", shapes, grads)
+
+
+# The Tensor operators with a Python number on either side (Part 1.1 writes __rsub__ & co.).
+NUMBER_CASES = [
+    pytest.param("sub_scalars", "Tensor.__sub__/__rsub__ with Python numbers ((3.0 - a) - 0.5)",
+                 "", marks=pytest.mark.check("sub"), id="sub"),
+    pytest.param("mul_scalars", "Tensor.__mul__/__rmul__ with Python numbers ((2.0 * a) * -1.5)",
+                 "", marks=pytest.mark.check("mul"), id="mul"),
+    pytest.param("div_scalars", "Tensor.__truediv__/__rtruediv__ with Python numbers "
+                 "((2.0 / a) / 4.0)", HINTS["div"], marks=pytest.mark.check("div"), id="div"),
+]
+
+
+@pytest.mark.parametrize("name,what,hint", NUMBER_CASES)
+def test_with_numbers(student, rng, name, what, hint):
+    a = rng.uniform(0.5, 2.0, size=(2, 3)) * rng.choice([-1.0, 1.0], size=(2, 3))
+    check_expression(student, name, {"a": a}, [True], what=what, grad_hint=hint)
 
 
 @pytest.mark.check("mul")
@@ -71,20 +88,3 @@ def test_mul_same_tensor_twice(student, rng):
     check_expression(student, "mul_self", {"a": rng.normal(size=(3, 2))}, [True],
                      what="Mul (a * a): both operands are the same leaf",
                      upstream=rng.normal(size=(3, 2)), grad_hint=HINTS["accumulate"])
-
-
-@pytest.mark.check("div")
-@pytest.mark.parametrize("shapes,grads", CASES, ids=str)
-def test_div(student, rng, shapes, grads):
-    inputs, upstream = _inputs(rng, shapes, nonzero_b=True)
-    check_expression(student, "div", inputs, list(grads), what="Div (a / b)", upstream=upstream,
-                     grad_hint="" if shapes[0] == shapes[1] else HINTS["unbroadcast"],
-                     mistakes=_mistakes("div", **inputs, g=upstream))
-
-
-@pytest.mark.check("div")
-def test_div_with_numbers(student, rng):
-    a = rng.uniform(0.5, 2.0, size=(2, 3))
-    check_expression(student, "div_scalars", {"a": a}, [True],
-                     what="Tensor.__truediv__/__rtruediv__ with Python numbers ((2.0 / a) / 4.0)",
-                     grad_hint=HINTS["div"])

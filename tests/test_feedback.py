@@ -218,7 +218,7 @@ def test_a_check_blocked_by_another_part_says_which(solution_copy):
 def test_verbose_shows_every_failing_test_once_per_message():
     out = grade("-v", "1.1").stdout
     assert "test test_sub[((3, 4), (3, 4))-(True, True)] and 9 more with the same message:" in out
-    assert "test test_sub_with_numbers:" in out          # a different stub: its own entry
+    assert "test test_with_numbers[sub]:" in out          # a different stub: its own entry
     assert out.count("Not implemented yet: NotImplementedError raised") == 6
 
 
