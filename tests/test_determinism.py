@@ -12,6 +12,8 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from autograder.grader.rubric import Rubric
 from kit import quality
 
@@ -29,6 +31,7 @@ def graded_output(entry, parts):
         return quality.timing_free(done.stdout, target)
 
 
+@pytest.mark.slow
 def test_same_score_and_feedback_on_every_run():
     mutants = {m.id: m for m in quality.load("mutant")}
     subjects = [(None, [])] + [(mutants[i], [mutants[i].part]) for i in MUTANT_IDS]
