@@ -1,4 +1,4 @@
-"""Part 2.2: ReLU (functional.ReLU and the nn.activations.ReLU layer)."""
+"""Part 2.2: ReLU (functional.ReLUFunction and the nn.activations.ReLU layer)."""
 import numpy as np
 import pytest
 

@@ -23,7 +23,7 @@ HW1 = {p.number: p.points for p in RUBRIC.select(["1"])}
 FULL = sum(HW1.values())
 # A wrong ReLU fails Part 2.2 and the Sequential check of Part 2.1 (whose network has a ReLU).
 WITHOUT_RELU = FULL - HW1["2.2"] - RUBRIC.by_number["2.1"].checks["sequential"]
-RELU = "        return F.ReLU.apply(x)"
+RELU = "        return F.relu(x)"
 
 
 @dataclass
@@ -112,7 +112,7 @@ for path in targets:
 try:
     with open({str(repo / "solution/mytorch/nn/functional.py")!r}) as handle:
         handle.read()
-    return F.ReLU.apply(x)          # could read the reference: "copy" it
+    return F.relu(x)                # could read the reference: "copy" it
 except OSError:
     pass
 """,

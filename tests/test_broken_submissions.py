@@ -77,8 +77,8 @@ def test_hanging_code_times_out_and_costs_only_its_part(solution_copy):
 @pytest.mark.parametrize("crash", ["import os; os._exit(0)", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)",
                                    "raise SystemExit(3)"])
 def test_crashing_code_costs_only_its_part(solution_copy, crash):
-    replace_in(solution_copy / "mytorch/nn/activations.py", "        return F.ReLU.apply(x)",
-               f"        {crash}\n        return F.ReLU.apply(x)")
+    replace_in(solution_copy / "mytorch/nn/activations.py", "        return F.relu(x)",
+               f"        {crash}\n        return F.relu(x)")
     graded = grade("--target", str(solution_copy), "1.1", "2.2", "2.3")
     assert graded.returncode == 0
     assert graded.lost == {"relu": 10.0}

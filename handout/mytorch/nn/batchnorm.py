@@ -23,8 +23,9 @@ class BatchNorm1d(Module):
     constants (no gradient).
 
     Compose graph operations (``sum``, ``-``, ``*``, ``/``, ``** 0.5``) and let autograd find
-    the gradient, or compute the statistics in numpy and call ``F.BatchNorm1d``, whose
-    backward you write out (its docstring has the formulas; the reference does this).
+    the gradient, or compute the statistics in numpy and call ``F.batch_norm``, one
+    BatchNorm1dFunction node whose backward you write out (its docstring has the formulas;
+    the reference does this).
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:

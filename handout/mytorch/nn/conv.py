@@ -9,7 +9,9 @@ from mytorch.tensor import Tensor
 
 
 class Conv2d(Module):
-    """2-d convolution (cross-correlation) over (N, C, H, W) inputs; see F.Conv2d for the maths.
+    """2-d convolution (cross-correlation) over (N, C, H, W) inputs.
+
+    The maths, forward and backward, is in the docstring of F.Conv2dFunction.
 
     Args:
         in_channels: C of the input.
@@ -42,7 +44,7 @@ class Conv2d(Module):
                 f", stride={self.stride}, padding={self.padding})")
 
     def forward(self, x: Tensor) -> Tensor:
-        """x: (N, C, H, W) -> (N, O, Ho, Wo), through F.Conv2d."""
+        """x: (N, C, H, W) -> (N, O, Ho, Wo), through F.conv2d."""
         # TODO: Part 4.2 - implement Conv2d.forward.
         raise NotImplementedError("Conv2d.forward (Part 4.2)")
 

@@ -166,7 +166,10 @@ class Div(Function):
 
 
 # ---------------------------------------------------------------------------------------
-# Part 2: MatMul (2.1), ReLU (2.2), Sum (2.4), Exp and cross_entropy (2.5).
+# Part 2: MatMul and LinearFunction (2.1), ReLUFunction (2.2), Sum and BatchNorm1dFunction
+# (2.4), Exp, CrossEntropyFunction and cross_entropy (2.5). Each fused Function has a
+# lowercase entry point for the layers and the loss to call: linear, relu, batch_norm and
+# cross_entropy (conv2d for Conv2dFunction in Part 4.2).
 # ---------------------------------------------------------------------------------------
 class MatMul(Function):
     """c = a @ b for a (n, k) and b (k, m); dL/da = g @ b.T, dL/db = a.T @ g."""
@@ -182,7 +185,7 @@ class MatMul(Function):
         raise NotImplementedError("MatMul.backward (Part 2.1)")
 
 
-class Linear(Function):
+class LinearFunction(Function):
     """y = x @ W.T + b for x (N, in), W (out, in), b (out,): a fully connected layer in one node.
 
     The same as MatMul, Transpose and Add chained, but one graph node instead of three.
@@ -196,27 +199,40 @@ class Linear(Function):
     @staticmethod
     def forward(ctx: ContextManager, x: tensor.Tensor, weight: tensor.Tensor,
                 bias: tensor.Tensor) -> tensor.Tensor:
-        # TODO: Part 2.1 - implement Linear.forward.
-        raise NotImplementedError("Linear.forward (Part 2.1)")
+        # TODO: Part 2.1 - implement LinearFunction.forward.
+        raise NotImplementedError("LinearFunction.forward (Part 2.1)")
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
-        # TODO: Part 2.1 - implement Linear.backward.
-        raise NotImplementedError("Linear.backward (Part 2.1)")
+        # TODO: Part 2.1 - implement LinearFunction.backward.
+        raise NotImplementedError("LinearFunction.backward (Part 2.1)")
 
 
-class ReLU(Function):
+def linear(x: tensor.Tensor, weight: tensor.Tensor, bias: tensor.Tensor) -> tensor.Tensor:
+    """y = x @ weight.T + bias: x (N, in), weight (out, in), bias (out,) -> y (N, out).
+
+    One LinearFunction node, like torch.nn.functional.linear.
+    """
+    return LinearFunction.apply(x, weight, bias)
+
+
+class ReLUFunction(Function):
     """b = max(a, 0); db/da = 1 where a > 0, else 0."""
 
     @staticmethod
     def forward(ctx: ContextManager, a: tensor.Tensor) -> tensor.Tensor:
-        # TODO: Part 2.2 - implement ReLU.forward.
-        raise NotImplementedError("ReLU.forward (Part 2.2)")
+        # TODO: Part 2.2 - implement ReLUFunction.forward.
+        raise NotImplementedError("ReLUFunction.forward (Part 2.2)")
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
-        # TODO: Part 2.2 - implement ReLU.backward.
-        raise NotImplementedError("ReLU.backward (Part 2.2)")
+        # TODO: Part 2.2 - implement ReLUFunction.backward.
+        raise NotImplementedError("ReLUFunction.backward (Part 2.2)")
+
+
+def relu(x: tensor.Tensor) -> tensor.Tensor:
+    """max(x, 0), elementwise: x (any shape) -> the same shape. One ReLUFunction node."""
+    return ReLUFunction.apply(x)
 
 
 class Sum(Function):
@@ -234,7 +250,7 @@ class Sum(Function):
         raise NotImplementedError("Sum.backward (Part 2.4)")
 
 
-class BatchNorm1d(Function):
+class BatchNorm1dFunction(Function):
     """Batch normalisation of x (N, F) with given statistics, in one graph node.
 
         x_hat = (x - mean) / sqrt(var + eps)        y = gamma * x_hat + beta
@@ -256,13 +272,25 @@ class BatchNorm1d(Function):
     def forward(ctx: ContextManager, x: tensor.Tensor, gamma: tensor.Tensor, beta: tensor.Tensor,
                 mean: np.ndarray, var: np.ndarray, eps: float,
                 batch_statistics: bool) -> tensor.Tensor:
-        # TODO: Part 2.4 - implement BatchNorm1d.forward.
-        raise NotImplementedError("BatchNorm1d.forward (Part 2.4)")
+        # TODO: Part 2.4 - implement BatchNorm1dFunction.forward.
+        raise NotImplementedError("BatchNorm1dFunction.forward (Part 2.4)")
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
-        # TODO: Part 2.4 - implement BatchNorm1d.backward.
-        raise NotImplementedError("BatchNorm1d.backward (Part 2.4)")
+        # TODO: Part 2.4 - implement BatchNorm1dFunction.backward.
+        raise NotImplementedError("BatchNorm1dFunction.backward (Part 2.4)")
+
+
+def batch_norm(x: tensor.Tensor, gamma: tensor.Tensor, beta: tensor.Tensor, mean: np.ndarray,
+               var: np.ndarray, eps: float, batch_statistics: bool) -> tensor.Tensor:
+    """y = gamma * (x - mean) / sqrt(var + eps) + beta for x (N, F) -> y (N, F).
+
+    gamma, beta (F,) are Tensors; mean, var (F,) numpy arrays. ``batch_statistics=True``:
+    mean and var are x's own batch statistics (training), so the gradient of x also flows
+    through them; False: they are constants (eval mode's running statistics).
+    One BatchNorm1dFunction node.
+    """
+    return BatchNorm1dFunction.apply(x, gamma, beta, mean, var, eps, batch_statistics)
 
 
 class Exp(Function):
@@ -279,7 +307,7 @@ class Exp(Function):
         raise NotImplementedError("Exp.backward (Part 2.5)")
 
 
-class CrossEntropy(Function):
+class CrossEntropyFunction(Function):
     """L = -(1/N) * sum_i log_softmax(x)[i, y_i] for logits x (N, C) and labels y (N,).
 
     Forward, row by row, with the log-sum-exp shift m_i = max_j x_ij (large logits would
@@ -293,13 +321,13 @@ class CrossEntropy(Function):
     @staticmethod
     def forward(ctx: ContextManager, predicted: tensor.Tensor,
                 target: tensor.Tensor) -> tensor.Tensor:
-        # TODO: Part 2.5 - implement CrossEntropy.forward.
-        raise NotImplementedError("CrossEntropy.forward (Part 2.5)")
+        # TODO: Part 2.5 - implement CrossEntropyFunction.forward.
+        raise NotImplementedError("CrossEntropyFunction.forward (Part 2.5)")
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
-        # TODO: Part 2.5 - implement CrossEntropy.backward.
-        raise NotImplementedError("CrossEntropy.backward (Part 2.5)")
+        # TODO: Part 2.5 - implement CrossEntropyFunction.backward.
+        raise NotImplementedError("CrossEntropyFunction.backward (Part 2.5)")
 
 
 def cross_entropy(predicted: tensor.Tensor, target: tensor.Tensor) -> tensor.Tensor:
@@ -312,7 +340,7 @@ def cross_entropy(predicted: tensor.Tensor, target: tensor.Tensor) -> tensor.Ten
         a 0-d Tensor  L = -(1/N) * sum_i log_softmax(predicted)[i, target[i]].
 
     Either compose graph operations (``exp``, ``sum``, ``log``, ...) and let autograd
-    differentiate them, or use the CrossEntropy Function above with its backward written
+    differentiate them, or use CrossEntropyFunction above with its backward written
     out. Use the log-sum-exp shift: log sum_j e^{x_j} = m + log sum_j e^{x_j - m} with
     m = max_j x_j, so that large logits do not overflow exp.
     """
@@ -321,9 +349,9 @@ def cross_entropy(predicted: tensor.Tensor, target: tensor.Tensor) -> tensor.Ten
 
 
 # ---------------------------------------------------------------------------------------
-# Part 4.2: Conv2d, by im2col: turn every receptive field into a row, then one matmul.
+# Part 4.2: Conv2dFunction, by im2col: turn every receptive field into a row, then one matmul.
 # ---------------------------------------------------------------------------------------
-class Conv2d(Function):
+class Conv2dFunction(Function):
     """2-d cross-correlation with stride s and zero padding P (what deep learning calls conv).
 
     Shapes: x (N, C, H, W), weight (O, C, kH, kW), bias (O,) -> out (N, O, Ho, Wo) with
@@ -350,10 +378,20 @@ class Conv2d(Function):
     @staticmethod
     def forward(ctx: ContextManager, x: tensor.Tensor, weight: tensor.Tensor,
                 bias: tensor.Tensor, stride: int = 1, padding: int = 0) -> tensor.Tensor:
-        # TODO: Part 4.2 - implement Conv2d.forward.
-        raise NotImplementedError("Conv2d.forward (Part 4.2)")
+        # TODO: Part 4.2 - implement Conv2dFunction.forward.
+        raise NotImplementedError("Conv2dFunction.forward (Part 4.2)")
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
-        # TODO: Part 4.2 - implement Conv2d.backward.
-        raise NotImplementedError("Conv2d.backward (Part 4.2)")
+        # TODO: Part 4.2 - implement Conv2dFunction.backward.
+        raise NotImplementedError("Conv2dFunction.backward (Part 4.2)")
+
+
+def conv2d(x: tensor.Tensor, weight: tensor.Tensor, bias: tensor.Tensor, stride: int = 1,
+           padding: int = 0) -> tensor.Tensor:
+    """Cross-correlation: x (N, C, H, W), weight (O, C, kH, kW), bias (O,) -> (N, O, Ho, Wo).
+
+    Ho = (H + 2 * padding - kH) // stride + 1, likewise Wo. One Conv2dFunction node (its
+    docstring has the maths), like torch.nn.functional.conv2d.
+    """
+    return Conv2dFunction.apply(x, weight, bias, stride, padding)

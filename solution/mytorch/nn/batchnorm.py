@@ -23,8 +23,9 @@ class BatchNorm1d(Module):
     constants (no gradient).
 
     Compose graph operations (``sum``, ``-``, ``*``, ``/``, ``** 0.5``) and let autograd find
-    the gradient, or compute the statistics in numpy and call ``F.BatchNorm1d``, whose
-    backward you write out (its docstring has the formulas; the reference does this).
+    the gradient, or compute the statistics in numpy and call ``F.batch_norm``, one
+    BatchNorm1dFunction node whose backward you write out (its docstring has the formulas;
+    the reference does this).
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
@@ -44,8 +45,8 @@ class BatchNorm1d(Module):
         """x: (N, num_features) -> (N, num_features)."""
         ### BEGIN SOLUTION
         if not self.is_train:
-            return F.BatchNorm1d.apply(x, self.gamma, self.beta, self.running_mean.data,
-                                       self.running_var.data, self.eps, False)
+            return F.batch_norm(x, self.gamma, self.beta, self.running_mean.data,
+                                self.running_var.data, self.eps, batch_statistics=False)
         m = x.shape[0]
         mean = x.data.sum(axis=0) / m
         centered = x.data - mean
@@ -53,5 +54,5 @@ class BatchNorm1d(Module):
         a = self.momentum
         self.running_mean.data = (1 - a) * self.running_mean.data + a * mean
         self.running_var.data = (1 - a) * self.running_var.data + (a * m / (m - 1)) * var
-        return F.BatchNorm1d.apply(x, self.gamma, self.beta, mean, var, self.eps, True)
+        return F.batch_norm(x, self.gamma, self.beta, mean, var, self.eps, batch_statistics=True)
         ### END SOLUTION

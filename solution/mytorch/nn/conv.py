@@ -9,7 +9,9 @@ from mytorch.tensor import Tensor
 
 
 class Conv2d(Module):
-    """2-d convolution (cross-correlation) over (N, C, H, W) inputs; see F.Conv2d for the maths.
+    """2-d convolution (cross-correlation) over (N, C, H, W) inputs.
+
+    The maths, forward and backward, is in the docstring of F.Conv2dFunction.
 
     Args:
         in_channels: C of the input.
@@ -42,9 +44,9 @@ class Conv2d(Module):
                 f", stride={self.stride}, padding={self.padding})")
 
     def forward(self, x: Tensor) -> Tensor:
-        """x: (N, C, H, W) -> (N, O, Ho, Wo), through F.Conv2d."""
+        """x: (N, C, H, W) -> (N, O, Ho, Wo), through F.conv2d."""
         ### BEGIN SOLUTION
-        return F.Conv2d.apply(x, self.weight, self.bias, self.stride, self.padding)
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
         ### END SOLUTION
 
 
