@@ -44,13 +44,13 @@ def mnist(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray,
         the list returned by ``train``: one accuracy in [0, 1] per validation (18 of them).
 
     Build ``model`` (the Sequential above), ``optimizer`` (SGD on ``model.parameters()``,
-    lr=0.1, momentum=0.9) and ``criterion`` (CrossEntropyLoss), then set
-    ``accuracies = train(model, optimizer, criterion, train_x, train_y, val_x, val_y)``.
+    lr=0.1, momentum=0.9) and ``criterion`` (CrossEntropyLoss), then
+    ``accuracies = train(model, optimizer, criterion, train_x, train_y, val_x, val_y)``;
+    draw them with the given ``plot_validation_accuracy(accuracies, PLOT_PATH)`` and return
+    them.
     """
     # TODO: Part 3 - implement mnist.
     raise NotImplementedError("mnist (Part 3)")
-    plot_validation_accuracy(accuracies, PLOT_PATH)
-    return accuracies
 
 
 def train(model: Module, optimizer: Optimizer, criterion: Module, train_x: np.ndarray,
