@@ -29,14 +29,20 @@ def is_hidden(relative: PurePath) -> bool:
     return relative.as_posix() == HIDDEN or relative.as_posix().startswith(HIDDEN + "/")
 
 
-def autograder_files(hidden: bool, directory: Path = AUTOGRADER_DIR) -> Dict[str, Path]:
-    """Path relative to ``directory`` (posix) -> file, for every file that is copied."""
+def tree_files(directory: Path) -> Dict[str, Path]:
+    """Path relative to ``directory`` (posix) -> file, for every file below it but caches."""
     files = {}
     for path in sorted(directory.rglob("*")):
         relative = path.relative_to(directory)
-        if path.is_file() and not is_cache(relative) and (hidden or not is_hidden(relative)):
+        if path.is_file() and not is_cache(relative):
             files[relative.as_posix()] = path
     return files
+
+
+def autograder_files(hidden: bool, directory: Path = AUTOGRADER_DIR) -> Dict[str, Path]:
+    """``tree_files`` of the autograder, without the hidden tests unless ``hidden``."""
+    return {name: path for name, path in tree_files(directory).items()
+            if hidden or not is_hidden(PurePath(name))}
 
 
 def copy_autograder(destination: Path, hidden: bool, directory: Path = AUTOGRADER_DIR) -> None:

@@ -24,7 +24,7 @@ from typing import Dict, List
 import nbformat
 from nbgrader.preprocessors import ClearHiddenTests
 
-from kit.graderfiles import autograder_files, is_cache
+from kit.graderfiles import autograder_files, is_cache, tree_files
 from kit.paths import AUTOGRADER_DIR, DATA_DIR, DIST, HANDOUT, ROOT, SOLUTION, STUDENT_README
 from kit.release import handout
 
@@ -41,13 +41,6 @@ class BundleError(Exception):
     """The bundle cannot be built (handout out of sync, a marker left in a file, ...)."""
 
 
-def _tree(directory: Path, prefix: str) -> Dict[str, Path]:
-    """Archive name -> source file for every file under ``directory``, caches excepted."""
-    return {prefix + path.relative_to(directory).as_posix(): path
-            for path in sorted(directory.rglob("*"))
-            if path.is_file() and not is_cache(path.relative_to(directory))}
-
-
 def contents(root: Path = ROOT) -> Dict[str, Path]:
     """Every file of the bundle: path inside the bundle -> file in the repository."""
     handout_dir = root / HANDOUT.relative_to(ROOT)     # mytorch/, hw1/, sandbox.py, as generated
@@ -57,7 +50,7 @@ def contents(root: Path = ROOT) -> Dict[str, Path]:
     files.update({"autograder/" + name: path for name, path in public.items()})
     data_dir = root / DATA_DIR.relative_to(ROOT)
     if data_dir.is_dir():
-        files.update(_tree(data_dir, "data/"))
+        files.update({"data/" + name: path for name, path in tree_files(data_dir).items()})
     for name in ROOT_FILES:
         files[name] = root / name
     files["README.md"] = root / STUDENT_README.relative_to(ROOT)
