@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from kit import HANDOUT, SOLUTION
+from kit.paths import HANDOUT, SOLUTION
 
 
 def cmd_handout(args: argparse.Namespace) -> int:
-    from kit import handout             # nbgrader loads slowly; only this command needs it
+    from kit.release import handout     # nbgrader loads slowly; only this command needs it
     try:
         return _handout(args, handout)
     except handout.HandoutError as error:
@@ -34,7 +34,7 @@ def _handout(args: argparse.Namespace, handout) -> int:
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
-    from kit import bundle              # loads nbgrader (ClearHiddenTests)
+    from kit.release import bundle      # loads nbgrader (ClearHiddenTests)
     try:
         archive = bundle.build(Path(args.out) if args.out else bundle.DIST)
     except (bundle.BundleError, bundle.handout.HandoutError) as error:
@@ -48,8 +48,8 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 
 
 def cmd_quality_report(args: argparse.Namespace) -> int:
-    from kit import quality
-    return quality.write_report(parallel=args.parallel)
+    from kit.quality import report
+    return report.write_report(parallel=args.parallel)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
 # ---------------------------------------------------------------------------- batch grading
 def cmd_grade_batch(args: argparse.Namespace) -> int:
     from autograder.grader.rubric import Rubric
-    from kit import archive, batch
+    from kit.batch import run, settings
+    from kit.intake import archive
 
     submissions = Path(args.submissions)
     if not submissions.is_dir():
@@ -83,7 +84,7 @@ def cmd_grade_batch(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    settings = batch.Settings(
+    options = settings.Settings(
         parts=parts, jobs=max(1, args.jobs), hidden=args.hidden, regrade=args.regrade,
         timeout=args.timeout, call_timeout=args.call_timeout, test_timeout=args.test_timeout,
         memory_mb=args.memory_mb, file_mb=args.file_mb, max_processes=args.max_processes,
@@ -91,27 +92,27 @@ def cmd_grade_batch(args: argparse.Namespace) -> int:
         limits=archive.Limits(args.max_members, args.max_unpacked_mb, args.max_file_mb))
     out = Path(args.out)
     try:
-        graded = batch.grade_batch(submissions, out, settings)
+        graded = run.grade_batch(submissions, out, options)
     except KeyboardInterrupt as stop:
         print(f"Interrupted: {stop or 'stopped'}. Run the same command again to go on.",
               file=sys.stderr)
         return 130
-    print(f"Graded {len(graded)} submission(s): {batch.summary(graded)}.")
+    print(f"Graded {len(graded)} submission(s): {run.summary(graded)}.")
     print(f"Wrote {out / 'gradebook.sqlite'}, {out / 'grades.csv'}, {out / 'feedback'}/, "
           f"{out / 'plots'}/.")
     return 0
 
 
 def cmd_gradescope(args: argparse.Namespace) -> int:
-    from kit import platforms
-    path = platforms.build_gradescope(Path(args.out), hidden=not args.no_hidden)
+    from kit.platforms import builders
+    path = builders.build_gradescope(Path(args.out), hidden=not args.no_hidden)
     print(f"Wrote {path} (upload it as the Gradescope autograder).")
     return 0
 
 
 def cmd_autolab(args: argparse.Namespace) -> int:
-    from kit import platforms
-    paths = platforms.build_autolab(Path(args.out), hidden=not args.no_hidden)
+    from kit.platforms import builders
+    paths = builders.build_autolab(Path(args.out), hidden=not args.no_hidden)
     print("Wrote " + " and ".join(map(str, paths)) + " (upload both to the Autolab assessment).")
     return 0
 

@@ -1,4 +1,7 @@
-"""Helpers for the kit's own tests: run ./grade.sh and read what it printed."""
+"""Helpers for the kit's own tests: run ./grade.sh and read what it printed.
+
+Repository paths come from kit.paths; deliberate bugs are planted with kit.textpatch.replace_once.
+"""
 from __future__ import annotations
 
 import json
@@ -11,9 +14,7 @@ from typing import Dict
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SOLUTION = ROOT / "solution"
-HANDOUT = ROOT / "handout"
+from kit.paths import GRADE_SH, SOLUTION
 
 
 @dataclass
@@ -42,7 +43,7 @@ class Graded:
 
 def grade(*args: str, env: Dict[str, str] | None = None, timeout: float = 600) -> Graded:
     full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
-    done = subprocess.run([str(ROOT / "grade.sh"), *args], capture_output=True, text=True,
+    done = subprocess.run([str(GRADE_SH), *args], capture_output=True, text=True,
                           env=full_env, timeout=timeout, stdin=subprocess.DEVNULL)
     return Graded(done.returncode, done.stdout, done.stderr)
 
@@ -54,9 +55,3 @@ def solution_copy(tmp_path: Path) -> Path:
     shutil.copytree(SOLUTION, target, ignore=shutil.ignore_patterns("__pycache__"))
     return target
 
-
-def replace_in(path: Path, old: str, new: str) -> None:
-    """Apply a deliberate bug; fails loudly if the solution no longer contains ``old``."""
-    text = path.read_text()
-    assert text.count(old) == 1, f"{path.name}: expected exactly one occurrence of {old!r}"
-    path.write_text(text.replace(old, new))

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Dict, Optional
 
 from autograder.grader.rubric import Rubric
-
-ROOT = Path(__file__).resolve().parent.parent
-SOLUTION, HANDOUT = ROOT / "solution", ROOT / "handout"
+from kit.paths import HANDOUT, ROOT, SOLUTION
+from kit.textpatch import replace_once
 RUBRIC = Rubric()
 HW1 = {p.number: p.points for p in RUBRIC.select(["1"])}
 FULL = sum(HW1.values())
@@ -46,13 +45,6 @@ def variant(work: Path, name: str, source: Path = SOLUTION) -> Path:
     tree = work / name
     shutil.copytree(source, tree, ignore=shutil.ignore_patterns("__pycache__"))
     return tree
-
-
-def edit(tree: Path, relative: str, old: str, new: str) -> None:
-    path = tree / relative
-    text = path.read_text()
-    assert text.count(old) == 1, f"{relative}: {old!r} not found exactly once"
-    path.write_text(text.replace(old, new))
 
 
 def relu_attack(code: str) -> str:
@@ -166,13 +158,13 @@ def build(directory: Path, work: Path, escape_to: Path) -> Dict[str, Expected]:
     expected["untouched_handout"] = Expected(0, "ok")
 
     tree = variant(work, "sgd_sign")
-    edit(tree, "mytorch/optim/sgd.py", "param.data -= self.lr * param.grad.data",
+    replace_once(tree / "mytorch/optim/sgd.py", "param.data -= self.lr * param.grad.data",
          "param.data += self.lr * param.grad.data")
     tar_of(tree, directory / "partial_sgd.tar")
     expected["partial_sgd"] = Expected(FULL - HW1["2.3"], "ok")
 
     tree = variant(work, "bn_unbiased")
-    edit(tree, "mytorch/nn/batchnorm.py", "var = (centered * centered).sum(axis=0) / m",
+    replace_once(tree / "mytorch/nn/batchnorm.py", "var = (centered * centered).sum(axis=0) / m",
          "var = (centered * centered).sum(axis=0) / (m - 1)")
     tar_of(tree, directory / "partial_batchnorm.tar", "w:gz")
     expected["partial_batchnorm"] = Expected(FULL - HW1["2.4"], "ok")
@@ -183,23 +175,23 @@ def build(directory: Path, work: Path, escape_to: Path) -> Dict[str, Expected]:
     expected["syntax_error"] = Expected(FULL - HW1["2.4"], "ok")
 
     tree = variant(work, "relu_identity")          # the control: the hostile ones' genuine work
-    edit(tree, "mytorch/nn/activations.py", RELU, relu_attack("pass"))
+    replace_once(tree / "mytorch/nn/activations.py", RELU, relu_attack("pass"))
     tar_of(tree, directory / "partial_relu.tar")
     expected["partial_relu"] = Expected(WITHOUT_RELU, "ok")
 
     for name, code in attacks(ROOT).items():
         tree = variant(work, name)
-        edit(tree, "mytorch/nn/activations.py", RELU, relu_attack(code))
+        replace_once(tree / "mytorch/nn/activations.py", RELU, relu_attack(code))
         tar_of(tree, directory / f"hostile_{name}.tar")
         expected[f"hostile_{name}"] = Expected(
             WITHOUT_RELU, "ok", needs_root=name in ("edit_tests", "fork_bomb", "read_solution"))
 
     tree = variant(work, "torch_import")
-    edit(tree, "mytorch/optim/sgd.py", "import numpy as np\n", "import numpy as np\nimport torch\n")
+    replace_once(tree / "mytorch/optim/sgd.py", "import numpy as np\n", "import numpy as np\nimport torch\n")
     tar_of(tree, directory / "violation_import_torch.tar")
     expected["violation_import_torch"] = Expected(0, "violation", "mytorch/optim/sgd.py:7 imports torch")
     tree = variant(work, "dunder_import")
-    edit(tree, "mytorch/nn/activations.py", RELU, relu_attack('F = __import__("torch").nn.functional'))
+    replace_once(tree / "mytorch/nn/activations.py", RELU, relu_attack('F = __import__("torch").nn.functional'))
     tar_of(tree, directory / "violation_dunder_import.tar")
     expected["violation_dunder_import"] = Expected(0, "violation", "imports (via __import__) torch")
 

@@ -17,8 +17,9 @@ from typing import Dict
 import pytest
 
 import corpus
-from conftest import ROOT
-from kit import scratch
+from kit.isolation import scratch
+from kit.paths import ROOT
+from kit.textpatch import replace_once
 
 ISOLATED = os.geteuid() == 0
 SLOT_UIDS = (64000, 64001)
@@ -213,7 +214,7 @@ def test_changed_archive_is_regraded_alone(graded_corpus, tmp_path):
 
 def test_submission_timeout_keeps_the_parts_that_finished(tmp_path):
     tree = corpus.variant(tmp_path, "slow")
-    corpus.edit(tree, "mytorch/nn/activations.py", corpus.RELU,
+    replace_once(tree / "mytorch/nn/activations.py", corpus.RELU,
                 corpus.relu_attack("while True:\n    pass"))
     submissions = tmp_path / "subs"
     submissions.mkdir()
@@ -231,7 +232,7 @@ def test_submission_timeout_keeps_the_parts_that_finished(tmp_path):
 def test_hidden_tests_count_and_do_not_leak(tmp_path):
     tree = corpus.variant(tmp_path, "rank4")
     # Correct on the public shapes; wrong on 4-d inputs, which only the hidden tests use.
-    corpus.edit(tree, "mytorch/nn/activations.py", corpus.RELU,
+    replace_once(tree / "mytorch/nn/activations.py", corpus.RELU,
                 "        if x.data.ndim == 4:\n            return x\n" + corpus.RELU)
     submissions = tmp_path / "subs"
     submissions.mkdir()
@@ -247,7 +248,7 @@ def test_hidden_tests_count_and_do_not_leak(tmp_path):
 
 
 def test_unsafe_archives_write_nothing(tmp_path):
-    from kit import archive
+    from kit.intake import archive
     escape = tmp_path / "escape"
     escape.mkdir()
     corpus_dir = tmp_path / "subs"
@@ -262,7 +263,7 @@ def test_unsafe_archives_write_nothing(tmp_path):
 
 
 def test_only_mytorch_and_hw1_are_extracted(tmp_path):
-    from kit import archive
+    from kit.intake import archive
     path = tmp_path / "handin.tar"
     with tarfile.open(path, "w") as tar:
         corpus._add_bytes(tar, "./mytorch/__init__.py")
@@ -278,7 +279,7 @@ def test_only_mytorch_and_hw1_are_extracted(tmp_path):
 
 
 def test_static_scan_finds_disguised_imports():
-    from kit.scan import findings_in_source
+    from kit.intake.scan import findings_in_source
     source = ('import numpy as np\nimport torch.nn as nn\nfrom jax import grad\n'
               'm = __import__("autograd")\nimport importlib\nimportlib.import_module("tensorflow")\n'
               'exec("import torch")\nimport sys\nt = sys.modules["torch"]\nfrom . import tensor\n')
@@ -290,11 +291,13 @@ def test_static_scan_finds_disguised_imports():
 
 def test_parts_policy_zeroes_only_the_parts_of_the_offending_file(tmp_path):
     from autograder.grader.rubric import Rubric
-    from kit import batch, scan
-    from kit.gradebook import PartResult
+    from kit.batch.settings import Settings
+    from kit.batch.submission import Submission
+    from kit.gradebook.store import PartResult
+    from kit.intake import scan
     rubric = Rubric()
-    settings = batch.Settings(parts=rubric.select(["1"]), progress=False)
-    submission = batch.Submission(tmp_path / "x.tar", settings, "v")
+    settings = Settings(parts=rubric.select(["1"]), progress=False)
+    submission = Submission(tmp_path / "x.tar", settings, "v")
     tree = corpus.variant(tmp_path, "torch_in_sgd")
     parts = [PartResult(p.number, p.name, p.points, p.points) for p in settings.parts]
     finding = scan.Finding("mytorch/optim/sgd.py", 7, "torch", "imports")

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from kit.paths import ROOT
 
 
 def run_quick(script: str) -> subprocess.CompletedProcess:

@@ -1,11 +1,12 @@
 """Deliberate bugs lose points in the right part and only there; crashes stay contained."""
 import pytest
 
-from conftest import grade, replace_in
+from conftest import grade
+from kit.textpatch import replace_once
 
 
 def test_mul_without_unbroadcast_loses_mul(solution_copy):
-    replace_in(solution_copy / "mytorch/nn/functional.py",
+    replace_once(solution_copy / "mytorch/nn/functional.py",
                "return (unbroadcast(grad_output * b.data, a.shape),\n"
                "                unbroadcast(grad_output * a.data, b.shape))",
                "return grad_output * b.data, grad_output * a.data")
@@ -16,7 +17,7 @@ def test_mul_without_unbroadcast_loses_mul(solution_copy):
 
 
 def test_engine_that_overwrites_instead_of_accumulating_loses_autograd(solution_copy):
-    replace_in(solution_copy / "mytorch/autograd_engine.py",
+    replace_once(solution_copy / "mytorch/autograd_engine.py",
                "grads[parent] = grads[parent] + g if parent in grads else g",
                "grads[parent] = g")
     graded = grade("--target", str(solution_copy), "1.2", "2.3", "2.6")
@@ -26,7 +27,7 @@ def test_engine_that_overwrites_instead_of_accumulating_loses_autograd(solution_
 
 
 def test_leaf_grad_overwritten_loses_autograd(solution_copy):
-    replace_in(solution_copy / "mytorch/autograd_engine.py",
+    replace_once(solution_copy / "mytorch/autograd_engine.py",
                "self.variable.grad.data = self.variable.grad.data + grad",
                "self.variable.grad.data = grad")
     graded = grade("--target", str(solution_copy), "1.2")
@@ -34,7 +35,7 @@ def test_leaf_grad_overwritten_loses_autograd(solution_copy):
 
 
 def test_sgd_adding_the_gradient_loses_sgd_only(solution_copy):
-    replace_in(solution_copy / "mytorch/optim/sgd.py",
+    replace_once(solution_copy / "mytorch/optim/sgd.py",
                "param.data -= self.lr * param.grad.data", "param.data += self.lr * param.grad.data")
     graded = grade("--target", str(solution_copy), "2")
     assert graded.lost == {"sgd": 10.0}
@@ -42,7 +43,7 @@ def test_sgd_adding_the_gradient_loses_sgd_only(solution_copy):
 
 
 def test_batchnorm_unbiased_variance_loses_batchnorm(solution_copy):
-    replace_in(solution_copy / "mytorch/nn/batchnorm.py",
+    replace_once(solution_copy / "mytorch/nn/batchnorm.py",
                "var = (centered * centered).sum(axis=0) / m", "var = (centered * centered).sum(axis=0) / (m - 1)")
     graded = grade("--target", str(solution_copy), "2")
     # The running variance is then wrong too, so eval mode fails as well.
@@ -50,7 +51,7 @@ def test_batchnorm_unbiased_variance_loses_batchnorm(solution_copy):
 
 
 def test_cross_entropy_without_shift_fails_stability_only(solution_copy):
-    replace_in(solution_copy / "mytorch/nn/functional.py",
+    replace_once(solution_copy / "mytorch/nn/functional.py",
                "shifted = x - x.max(axis=1, keepdims=True)", "shifted = x")
     graded = grade("--target", str(solution_copy), "2.5")
     assert graded.lost == {"cross_entropy": 5.0}
@@ -66,7 +67,7 @@ def test_syntax_error_in_one_file_costs_only_its_parts(solution_copy):
 
 
 def test_hanging_code_times_out_and_costs_only_its_part(solution_copy):
-    replace_in(solution_copy / "mytorch/optim/sgd.py", "        for param, velocity in zip(",
+    replace_once(solution_copy / "mytorch/optim/sgd.py", "        for param, velocity in zip(",
                "        while True:\n            pass\n        for param, velocity in zip(")
     graded = grade("--target", str(solution_copy), "1.1", "2.3", env={"AUTOGRADER_CALL_TIMEOUT": "2"})
     assert graded.returncode == 0
@@ -77,8 +78,8 @@ def test_hanging_code_times_out_and_costs_only_its_part(solution_copy):
 @pytest.mark.parametrize("crash", ["import os; os._exit(0)", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)",
                                    "raise SystemExit(3)"])
 def test_crashing_code_costs_only_its_part(solution_copy, crash):
-    replace_in(solution_copy / "mytorch/nn/activations.py", "        return F.relu(x)",
-               f"        {crash}\n        return F.relu(x)")
+    replace_once(solution_copy / "mytorch/nn/activations.py", "        return F.relu(x)",
+                 f"        {crash}\n        return F.relu(x)")
     graded = grade("--target", str(solution_copy), "1.1", "2.2", "2.3")
     assert graded.returncode == 0
     assert graded.lost == {"relu": 10.0}
@@ -86,7 +87,7 @@ def test_crashing_code_costs_only_its_part(solution_copy, crash):
 
 
 def test_importing_torch_in_mytorch_is_refused(solution_copy):
-    replace_in(solution_copy / "mytorch/optim/sgd.py", "import numpy as np\n",
+    replace_once(solution_copy / "mytorch/optim/sgd.py", "import numpy as np\n",
                "import numpy as np\nimport torch\n")
     graded = grade("--target", str(solution_copy), "2.3", "2.1")
     assert graded.lost == {"sgd": 10.0}
@@ -95,7 +96,7 @@ def test_importing_torch_in_mytorch_is_refused(solution_copy):
 
 def test_printing_a_fake_score_gains_nothing(solution_copy):
     fake = '{"scores": {"arithmetic": 15.0, "autograd": 25.0}}'
-    replace_in(solution_copy / "mytorch/optim/sgd.py", '        ### BEGIN SOLUTION\n',
+    replace_once(solution_copy / "mytorch/optim/sgd.py", '        ### BEGIN SOLUTION\n',
                f"        print('Total: 100/100'); print('{fake}')\n        raise NotImplementedError\n"
                "        ### BEGIN SOLUTION\n")
     graded = grade("--target", str(solution_copy), "2.3")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from autograder.grader.rubric import Rubric
-from conftest import ROOT, SOLUTION
-from kit import bundle
+from kit.paths import ROOT, SOLUTION
+from kit.release import bundle
 
 RUBRIC = Rubric()
 TEXT_SUFFIXES = {".py", ".md", ".sh", ".txt", ".toml", ".ini", ".cfg", ".json", ""}
@@ -150,10 +150,14 @@ def test_hidden_tests_are_removed_and_leftover_markers_refused(tmp_path):
     test_file.write_text(test_file.read_text() + (
         "\n\n### BEGIN HIDDEN TESTS\nSECRET_INPUT_SEEN_ONLY_BY_THE_COURSE = 12345\n"
         "### END HIDDEN TESTS\nPUBLIC_AFTER_THE_REGION = 1\n"))
-    (root / "autograder/test_hidden_extra.py").write_text("SECRET_FILE = True\n")
+    (root / "autograder/hidden/test_hidden_extra.py").write_text("SECRET_FILE = True\n")
+    (root / "autograder/grader/hidden_feedback.py").write_text("PUBLIC_FILE = True\n")
     archive = bundle.build(tmp_path / "dist", root=root)
     names = bundle.member_names(archive)
-    assert not [n for n in names if "hidden" in n]
+    prefix = bundle.BUNDLE_NAME + "/"
+    assert not [n for n in names if n.startswith(prefix + "autograder/hidden")]
+    # Exactly autograder/hidden/ is left out, not every path that says "hidden".
+    assert prefix + "autograder/grader/hidden_feedback.py" in names
     lines = [line for _, text in _bundle_texts(archive) for line in text.splitlines()]
     assert "PUBLIC_AFTER_THE_REGION = 1" in lines
     assert not [line for line in lines if "SECRET" in line]

@@ -11,7 +11,8 @@ from autograder.grader import report
 from autograder.grader.compare import GradingFailure, check_close, describe
 from autograder.grader.hints import HINTS
 from autograder.grader.mistakes import adam_trajectory, batchnorm, conv2d_mistakes, sgd_trajectory
-from conftest import grade, replace_in
+from conftest import grade
+from kit.textpatch import replace_once
 
 
 def failure(got, expected, **options) -> str:
@@ -152,11 +153,11 @@ def feedback_of(target, *parts, verbose=False) -> str:
 
 def test_bugs_in_part_1_are_named(solution_copy):
     functional = solution_copy / "mytorch/nn/functional.py"
-    replace_in(functional, "return tensor.Tensor(a.data - b.data)", "return tensor.Tensor(a.data + b.data)")
-    replace_in(functional, "return (unbroadcast(grad_output * b.data, a.shape),\n"
+    replace_once(functional, "return tensor.Tensor(a.data - b.data)", "return tensor.Tensor(a.data + b.data)")
+    replace_once(functional, "return (unbroadcast(grad_output * b.data, a.shape),\n"
                            "                unbroadcast(grad_output * a.data, b.shape))",
                "return grad_output * b.data, grad_output * a.data")
-    replace_in(functional, "unbroadcast(-grad_output * a.data / (b.data * b.data), b.shape))",
+    replace_once(functional, "unbroadcast(-grad_output * a.data / (b.data * b.data), b.shape))",
                "unbroadcast(-grad_output * a.data / b.data, b.shape))")
     out = feedback_of(solution_copy, "1.1")
     assert "FAIL 1.1 Sub, Mul, Div [sub]\n  Sub (a - b): forward value\n    on: a shape (3, 4)" in out
@@ -167,16 +168,16 @@ def test_bugs_in_part_1_are_named(solution_copy):
 
 
 def test_bugs_in_part_2_are_named(solution_copy):
-    replace_in(solution_copy / "mytorch/nn/functional.py", "out = x.data @ weight.data.T",
+    replace_once(solution_copy / "mytorch/nn/functional.py", "out = x.data @ weight.data.T",
                "out = x.data @ weight.data")
-    replace_in(solution_copy / "mytorch/nn/batchnorm.py",
+    replace_once(solution_copy / "mytorch/nn/batchnorm.py",
                "var = (centered * centered).sum(axis=0) / m",
                "var = (centered * centered).sum(axis=0) / (m - 1)")
-    replace_in(solution_copy / "mytorch/optim/sgd.py", "velocity -= self.lr * param.grad.data",
+    replace_once(solution_copy / "mytorch/optim/sgd.py", "velocity -= self.lr * param.grad.data",
                "velocity += self.lr * param.grad.data")
-    replace_in(solution_copy / "mytorch/nn/functional.py",
+    replace_once(solution_copy / "mytorch/nn/functional.py",
                "shifted = x - x.max(axis=1, keepdims=True)", "shifted = x")
-    replace_in(solution_copy / "mytorch/nn/functional.py", "return (grad_output * (a.data > 0),)",
+    replace_once(solution_copy / "mytorch/nn/functional.py", "return (grad_output * (a.data > 0),)",
                "return (grad_output,)")
     out = feedback_of(solution_copy, "2")
     assert "ReLU()(x): gradient of x" in out and HINTS["local_derivative_missing"] in out
@@ -192,18 +193,18 @@ def test_bugs_in_part_2_are_named(solution_copy):
 
 def test_eval_mode_and_running_variance_mistakes_are_named(solution_copy):
     batchnorm = solution_copy / "mytorch/nn/batchnorm.py"
-    replace_in(batchnorm, "if not self.is_train:", "if False:")
+    replace_once(batchnorm, "if not self.is_train:", "if False:")
     out = feedback_of(solution_copy, "2.4")
     assert "FAIL 2.4 BatchNorm1d [eval]" in out and HINTS["batchnorm_eval_batch_stats"] in out
     assert "[train]" not in out
-    replace_in(batchnorm, "+ (a * m / (m - 1)) * var", "+ a * var")
+    replace_once(batchnorm, "+ (a * m / (m - 1)) * var", "+ a * var")
     out = feedback_of(solution_copy, "2.4")
     assert HINTS["batchnorm_biased_running"] in out
 
 
 def test_a_check_blocked_by_another_part_says_which(solution_copy):
     sgd = solution_copy / "mytorch/optim/sgd.py"
-    replace_in(sgd, "for param, velocity in zip(self.params, self.velocities):",
+    replace_once(sgd, "for param, velocity in zip(self.params, self.velocities):",
                'raise NotImplementedError("SGD.step (Part 2.3)")\n'
                "        for param, velocity in zip(self.params, self.velocities):")
     out = feedback_of(solution_copy, "2.3", "2.6")
@@ -256,11 +257,11 @@ def test_piped_grade_output_and_results_json_are_plain(tmp_path):
 
 def test_errors_in_another_parts_function_point_there(solution_copy):
     functional = solution_copy / "mytorch/nn/functional.py"
-    replace_in(functional, "return tensor.Tensor(a.data - b.data)", "return tensor.Tensor(a.data - b)")
+    replace_once(functional, "return tensor.Tensor(a.data - b.data)", "return tensor.Tensor(a.data - b)")
     out = feedback_of(solution_copy, "1.1")
     assert "Your code raised RecursionError" in out
     assert HINTS["RecursionError"] in out
-    replace_in(solution_copy / "mytorch/autograd_engine.py", "node = BackwardFunction(cls)",
+    replace_once(solution_copy / "mytorch/autograd_engine.py", "node = BackwardFunction(cls)",
                "node = BackwardFunction(cls, bogus=True)")
     out = feedback_of(solution_copy, "2.2")
     assert "Your code raised TypeError" in out

@@ -5,7 +5,7 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-from conftest import HANDOUT, ROOT, SOLUTION
+from kit.paths import HANDOUT, ROOT, SOLUTION
 
 SCRIPT = ROOT / "create_tarball.sh"
 

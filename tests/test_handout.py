@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from conftest import ROOT
-from kit import HANDOUT, SOLUTION, handout
+from kit.paths import HANDOUT, ROOT, SOLUTION
+from kit.release import handout
 
 
 def test_committed_handout_is_in_sync_with_solution():

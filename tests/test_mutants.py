@@ -1,5 +1,5 @@
 """The autograder's quality, measured: every catalogued bug loses points in its part, and every
-correct variant keeps full marks (catalogue: tests/mutants/, engine: kit/quality.py).
+correct variant keeps full marks (catalogue: tests/mutants/, engine: kit/quality/).
 
 The whole catalogue is graded once per session, two grading runs at a time; each entry is
 then its own test so that a failure names the bug. An uncaught mutant is a gap in the
@@ -11,11 +11,12 @@ from __future__ import annotations
 import pytest
 
 from autograder.grader.rubric import Rubric
-from kit import quality
+from kit.paths import QUALITY_REPORT, SOLUTION
+from kit.quality import catalogue, grading, report
 
 RUBRIC = Rubric()
-MUTANTS = quality.load("mutant")
-VARIANTS = quality.load("variant")
+MUTANTS = catalogue.load("mutant")
+VARIANTS = catalogue.load("variant")
 
 
 def test_catalogue_covers_every_part():
@@ -28,28 +29,28 @@ def test_catalogue_covers_every_part():
 
 @pytest.mark.parametrize("entry", MUTANTS + VARIANTS, ids=lambda e: e.id)
 def test_every_patch_applies_exactly_once(entry, tmp_path):
-    target = quality.copy_solution(tmp_path / "target")
-    quality.apply(entry, target)            # raises CatalogueError for a stale `old` text
+    target = catalogue.copy_solution(tmp_path / "target")
+    catalogue.apply(entry, target)            # raises CatalogueError for a stale `old` text
     changed = [p.file for p in entry.patches
-               if (target / p.file).read_text() != (quality.SOLUTION / p.file).read_text()]
+               if (target / p.file).read_text() != (SOLUTION / p.file).read_text()]
     assert changed, f"{entry.id}: the patch changes nothing"
 
 
 def test_a_stale_patch_fails_loudly(tmp_path):
-    stale = quality.Entry("stale", "2.3", "text that is not in the solution",
-                          [quality.Patch("mytorch/optim/sgd.py", "param.data *= 2", "")], "mutant")
-    with pytest.raises(quality.CatalogueError, match="occurs 0 times"):
-        quality.apply(stale, quality.copy_solution(tmp_path / "target"))
+    stale = catalogue.Entry("stale", "2.3", "text that is not in the solution",
+                          [catalogue.Patch("mytorch/optim/sgd.py", "param.data *= 2", "")], "mutant")
+    with pytest.raises(catalogue.CatalogueError, match="occurs 0 times"):
+        catalogue.apply(stale, catalogue.copy_solution(tmp_path / "target"))
 
 
 @pytest.fixture(scope="session")
 def mutant_outcomes():
-    return {o.entry.id: o for o in quality.run(MUTANTS)}
+    return {o.entry.id: o for o in grading.run(MUTANTS)}
 
 
 @pytest.fixture(scope="session")
 def variant_outcomes():
-    return {o.entry.id: o for o in quality.run(VARIANTS)}
+    return {o.entry.id: o for o in grading.run(VARIANTS)}
 
 
 # The whole catalogue: the slow tier. A grading run of the catalogue takes minutes, and the
@@ -83,17 +84,17 @@ def test_correct_variant_keeps_full_marks(variant, variant_outcomes):
 
 
 def test_committed_report_lists_the_whole_catalogue():
-    report = quality.REPORT.read_text()
+    written = QUALITY_REPORT.read_text()
     for entry in MUTANTS + VARIANTS:
-        assert f"`{entry.id}`" in report, f"{entry.id} missing: run python3 -m kit quality-report"
-    assert f"Kill rate: {len(MUTANTS)}/{len(MUTANTS)} mutants caught (100%)" in report
-    assert f"Variants with full marks: {len(VARIANTS)}/{len(VARIANTS)}" in report
+        assert f"`{entry.id}`" in written, f"{entry.id} missing: run python3 -m kit quality-report"
+    assert f"Kill rate: {len(MUTANTS)}/{len(MUTANTS)} mutants caught (100%)" in written
+    assert f"Variants with full marks: {len(VARIANTS)}/{len(VARIANTS)}" in written
 
 
 def test_report_renders_misses_and_penalties_visibly():
     mutant, variant = MUTANTS[0], VARIANTS[0]
-    text = quality.render([quality.Outcome(mutant, 15.0, 15.0)],
-                          [quality.Outcome(variant, 20.0, 25.0, failed_checks=["1.2 [graph]"])])
+    text = report.render([grading.Outcome(mutant, 15.0, 15.0)],
+                          [grading.Outcome(variant, 20.0, 25.0, failed_checks=["1.2 [graph]"])])
     assert "Kill rate: 0/1" in text and "**NOT CAUGHT**" in text
     assert "**PENALISED** 1.2 [graph]" in text
 

@@ -12,7 +12,8 @@ import pytest
 
 from autograder.common import mnist_data
 from autograder.grader.hints import HINTS
-from conftest import grade, replace_in
+from conftest import grade
+from kit.textpatch import replace_once
 
 
 # ------------------------------------------------------------------------------ Part 3
@@ -33,7 +34,7 @@ def test_grade_m_trains_shows_progress_and_writes_the_plot(solution_copy):
 
 
 def test_reported_accuracies_without_training_score_nothing(solution_copy):
-    replace_in(solution_copy / "hw1/mnist.py",
+    replace_once(solution_copy / "hw1/mnist.py",
                "    accuracies = train(model, optimizer, criterion, train_x, train_y, val_x, val_y)\n",
                "    accuracies = [0.99] * 18\n")
     graded = grade("--target", str(solution_copy), "3")
@@ -42,7 +43,7 @@ def test_reported_accuracies_without_training_score_nothing(solution_copy):
 
 
 def test_inflated_accuracies_lose_the_history_check(solution_copy):
-    replace_in(solution_copy / "hw1/mnist.py",
+    replace_once(solution_copy / "hw1/mnist.py",
                "    accuracies = train(model, optimizer, criterion, train_x, train_y, val_x, val_y)\n",
                "    accuracies = train(model, optimizer, criterion, train_x, train_y, val_x, val_y)\n"
                "    accuracies = [min(1.0, a + 0.03) for a in accuracies]\n")
@@ -52,7 +53,7 @@ def test_inflated_accuracies_lose_the_history_check(solution_copy):
 
 
 def test_validation_in_train_mode_is_reported(solution_copy):
-    replace_in(solution_copy / "hw1/mnist.py", "    model.eval()\n", "")
+    replace_once(solution_copy / "hw1/mnist.py", "    model.eval()\n", "")
     graded = grade("--target", str(solution_copy), "3")
     assert "FAIL 3 MNIST training [history]" in graded.stdout
     assert "validate() must call model.eval()" in graded.stdout
@@ -87,8 +88,8 @@ def test_part_4_selector_grades_adam_and_conv2d(solution_copy):
 
 def test_adam_without_bias_correction_loses_adam_only(solution_copy):
     adam = solution_copy / "mytorch/optim/adam.py"
-    replace_in(adam, "m_hat = m / correction1", "m_hat = m")
-    replace_in(adam, "v_hat = v / correction2", "v_hat = v")
+    replace_once(adam, "m_hat = m / correction1", "m_hat = m")
+    replace_once(adam, "v_hat = v / correction2", "v_hat = v")
     graded = grade("--target", str(solution_copy), "4", "2.6")
     assert graded.lost == {"adam": 10.0}
     assert "FAIL 4.1 Adam [adam]" in graded.stdout
@@ -98,7 +99,7 @@ def test_adam_without_bias_correction_loses_adam_only(solution_copy):
 def test_conv2d_with_flipped_kernel_loses_forward(solution_copy):
     # A true convolution instead of the cross-correlation; backward is graded separately (it
     # still matches the unflipped forward here), so only the forward check's points go.
-    replace_in(solution_copy / "mytorch/nn/functional.py",
+    replace_once(solution_copy / "mytorch/nn/functional.py",
                "out = weight.data.reshape(o, -1) @ cols",
                "out = weight.data[:, :, ::-1, ::-1].reshape(o, -1) @ cols")
     graded = grade("--target", str(solution_copy), "4")
@@ -108,7 +109,7 @@ def test_conv2d_with_flipped_kernel_loses_forward(solution_copy):
 
 
 def test_conv2d_col2im_that_overwrites_loses_backward_only(solution_copy):
-    replace_in(solution_copy / "mytorch/nn/functional.py",
+    replace_once(solution_copy / "mytorch/nn/functional.py",
                "q:q + stride * wo:stride] += \\", "q:q + stride * wo:stride] = \\")
     graded = grade("--target", str(solution_copy), "4.2")
     assert graded.lost == {"conv2d": 8.0}
@@ -117,9 +118,9 @@ def test_conv2d_col2im_that_overwrites_loses_backward_only(solution_copy):
 
 def test_conv2d_gradients_averaged_instead_of_summed_are_named(solution_copy):
     functional = solution_copy / "mytorch/nn/functional.py"
-    replace_in(functional, "(g @ ctx.cols.transpose(0, 2, 1)).sum(axis=0)",
+    replace_once(functional, "(g @ ctx.cols.transpose(0, 2, 1)).sum(axis=0)",
                "(g @ ctx.cols.transpose(0, 2, 1)).mean(axis=0)")
-    replace_in(functional, "grad_bias = g.sum(axis=(0, 2))", "grad_bias = g.mean(axis=(0, 2))")
+    replace_once(functional, "grad_bias = g.sum(axis=(0, 2))", "grad_bias = g.mean(axis=(0, 2))")
     graded = grade("--target", str(solution_copy), "4.2", "-v")
     assert graded.lost == {"conv2d": 8.0}
     assert HINTS["conv2d_weight_grad_mean"] in graded.stdout

@@ -12,7 +12,9 @@ import pytest
 
 import corpus
 from autograder.grader.rubric import Rubric
-from kit import platforms
+from kit.paths import SOLUTION
+from kit.platforms import builders
+from kit.textpatch import replace_once
 
 RUBRIC = Rubric()
 VISIBILITY = {"visible", "hidden", "after_due_date", "after_published"}
@@ -37,8 +39,8 @@ def check_gradescope_schema(data: dict) -> None:
 @pytest.fixture(scope="module")
 def bundles(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
-    return {"gradescope": platforms.build_gradescope(out),
-            "autolab": platforms.build_autolab(out)}
+    return {"gradescope": builders.build_gradescope(out),
+            "autolab": builders.build_autolab(out)}
 
 
 def run_gradescope(bundle: Path, root: Path, submission) -> dict:
@@ -57,7 +59,9 @@ def run_gradescope(bundle: Path, root: Path, submission) -> dict:
 def test_gradescope_zip_has_what_gradescope_needs(bundles):
     names = set(zipfile.ZipFile(bundles["gradescope"]).namelist())
     assert {"setup.sh", "run_autograder", "requirements.txt", "autograder/rubric.toml",
-            "archive.py", "platform_run.py"} <= names
+            "platform_run.py"} <= names
+    assert {f"kit/{name}" for name in builders.SHIPPED_KIT} <= names
+    assert "kit/intake/archive.py" in names
     assert any(n.startswith("autograder/hidden/") for n in names)
     requirements = zipfile.ZipFile(bundles["gradescope"]).read("requirements.txt").decode()
     assert "torch==2.13.0" in requirements and all("==" in line for line in requirements.split())
@@ -68,7 +72,7 @@ def test_gradescope_zip_has_what_gradescope_needs(bundles):
 def test_gradescope_grades_a_handin_tar(bundles, tmp_path):
     def submit(directory: Path) -> None:
         directory.mkdir()
-        corpus.tar_of(corpus.SOLUTION, directory / "handin.tar")
+        corpus.tar_of(SOLUTION, directory / "handin.tar")
     data = run_gradescope(bundles["gradescope"], tmp_path / "autograder", submit)
     check_gradescope_schema(data)
     assert data["score"] == RUBRIC.total
@@ -78,7 +82,7 @@ def test_gradescope_grades_a_handin_tar(bundles, tmp_path):
 def test_gradescope_grades_uploaded_folders(bundles, tmp_path):
     def submit(directory: Path) -> None:
         tree = corpus.variant(tmp_path, "sgd_sign")
-        corpus.edit(tree, "mytorch/optim/sgd.py", "param.data -= self.lr * param.grad.data",
+        replace_once(tree / "mytorch/optim/sgd.py", "param.data -= self.lr * param.grad.data",
                     "param.data += self.lr * param.grad.data")
         shutil.copytree(tree, directory)
     data = run_gradescope(bundles["gradescope"], tmp_path / "autograder", submit)
@@ -112,7 +116,7 @@ def run_autolab(bundles, job: Path, handin: Path) -> list:
 
 def test_autolab_last_line_is_the_scores_json(bundles, tmp_path):
     handin = tmp_path / "handin.tar"
-    corpus.tar_of(corpus.SOLUTION, handin)
+    corpus.tar_of(SOLUTION, handin)
     lines = run_autolab(bundles, tmp_path / "job", handin)
     scores = json.loads(lines[-1])["scores"]
     assert scores == {p.name: p.points for p in RUBRIC.parts}

@@ -3,7 +3,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from conftest import HANDOUT, SOLUTION, replace_in
+from kit.paths import HANDOUT, SOLUTION
+from kit.textpatch import replace_once
 
 
 def sandbox(folder: Path, *parts: str) -> str:
@@ -34,9 +35,9 @@ def test_handout_reports_each_stub_and_goes_on():
 def test_a_wrong_answer_and_an_error_are_shown_where_they_happen(tmp_path):
     folder = tmp_path / "student"
     shutil.copytree(SOLUTION, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    replace_in(folder / "mytorch/nn/functional.py", "return tensor.Tensor(a.data - b.data)",
+    replace_once(folder / "mytorch/nn/functional.py", "return tensor.Tensor(a.data - b.data)",
                "return tensor.Tensor(b.data - a.data)")
-    replace_in(folder / "mytorch/optim/sgd.py", "param.data -= self.lr * param.grad.data",
+    replace_once(folder / "mytorch/optim/sgd.py", "param.data -= self.lr * param.grad.data",
                "param.data -= self.lr * param.grad")
     out = sandbox(folder, "1.1", "2.3")
     sub = out[out.index("Part 1.1  Sub"):out.index("Part 1.1  Mul")]

@@ -1,7 +1,7 @@
 """Safe extraction of a student's ``handin.tar``.
 
 Standard library only, so the platform bundles ship this file as it is
-(``python3 archive.py handin.tar DEST``).
+(``python3 -m kit.intake.archive handin.tar DEST``).
 
 Policy: an archive is checked member by member *before* anything is written. One unsafe
 member (an absolute path, ``..``, a link, a device or FIFO, a name that is not UTF-8) rejects
@@ -138,10 +138,10 @@ def extract(archive: Path, destination: Path, limits: Limits = Limits()) -> Extr
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    """``python3 archive.py ARCHIVE DEST``: extract, print why not and exit 1 when refused."""
+    """``python3 -m kit.intake.archive ARCHIVE DEST``: extract, print why not and exit 1 when refused."""
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 2:
-        print("usage: archive.py ARCHIVE DESTINATION", file=sys.stderr)
+        print("usage: python3 -m kit.intake.archive ARCHIVE DESTINATION", file=sys.stderr)
         return 2
     destination = Path(argv[1])
     destination.mkdir(parents=True, exist_ok=True)

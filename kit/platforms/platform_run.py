@@ -3,10 +3,12 @@
     python3 platform_run.py gradescope          # GRADESCOPE_ROOT (default /autograder)
     python3 platform_run.py autolab handin.tar  # in Autolab's job directory
 
-The hand-in is a ``handin.tar`` (extracted safely by ``archive.py``) or, on Gradescope, the
-uploaded ``mytorch/`` and ``hw1/`` folders. It is graded in a scratch directory by the bundled
-autograder (``python3 -m autograder``, hidden tests included when the bundle has them). As root,
-the student's code runs as ``nobody`` when that user can run this Python. Stdlib only.
+The hand-in is a ``handin.tar`` (extracted safely by ``kit/intake/archive.py``) or, on
+Gradescope, the uploaded ``mytorch/`` and ``hw1/`` folders. It is graded in a scratch directory
+by the bundled autograder (``python3 -m autograder``, hidden tests included when the bundle has
+them). As root, the student's code runs as ``nobody`` when that user can run this Python
+(``kit/isolation/uids.py``). Standard library only; the bundle ships the kit modules imported
+here under ``kit/`` beside this file (kit/platforms/builders.py, SHIPPED_KIT).
 """
 from __future__ import annotations
 
@@ -19,10 +21,8 @@ import tempfile
 from pathlib import Path
 from typing import List, Optional
 
-try:
-    import archive                                   # inside a bundle
-except ImportError:                                  # in the repository
-    from kit import archive
+from kit.intake import archive
+from kit.isolation import uids
 
 HERE = Path(__file__).resolve().parent
 NOBODY = 65534
@@ -49,18 +49,15 @@ def prepare_target(submission: Path, work: Path) -> str:
 
 def isolate(work: Path, env: dict) -> None:
     """As root, run the student's code as nobody (if nobody can run this Python)."""
-    if os.geteuid() != 0:
+    if not uids.isolating():
         return
     try:
-        probe = subprocess.run([sys.executable, "-c", "import numpy"], user=NOBODY, group=NOBODY,
-                               extra_groups=[], capture_output=True, timeout=60, cwd="/")
+        if uids.python_fails_as(NOBODY):
+            return
     except (OSError, subprocess.SubprocessError):
         return
-    if probe.returncode == 0:
-        for root, directories, files in os.walk(work):
-            for name in [root] + [os.path.join(root, n) for n in directories + files]:
-                os.chown(name, NOBODY, NOBODY, follow_symlinks=False)
-        env["AUTOGRADER_RUN_AS_UID"] = str(NOBODY)
+    uids.chown_tree(work, NOBODY)
+    env["AUTOGRADER_RUN_AS_UID"] = str(NOBODY)
 
 
 def run_grader(target: Path, extra: List[str]) -> subprocess.CompletedProcess:

@@ -1,8 +1,9 @@
 """Autograder bundles for the course platforms: Gradescope's zip and Autolab's tar + Makefile.
 
-Both carry the autograder (with the hidden tests unless told otherwise), its data/, ``archive.py`` for
-safe extraction and ``platform_run.py``, which grades one hand-in and writes the platform's
-format (see kit/platform_run.py). Each platform runs one container per submission.
+Both carry the autograder (with the hidden tests unless told otherwise), its data/, and
+``platform_run.py`` (kit/platforms/platform_run.py), which grades one hand-in and writes the
+platform's format, beside the kit modules it imports (SHIPPED_KIT: safe extraction, uid
+probing). Each platform runs one container per submission.
 """
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ import zipfile
 from pathlib import Path
 from typing import Dict, List
 
-from kit import ROOT
-from kit.batch import SHARED_DIRECTORIES
+from kit.graderfiles import SHARED_DIRECTORIES, copy_autograder
+from kit.paths import KIT_DIR, PYPROJECT, ROOT
 
-AUTOGRADER = ROOT / "autograder"
-KIT = ROOT / "kit"
+PLATFORM_RUN = KIT_DIR / "platforms" / "platform_run.py"
+# The kit modules platform_run.py imports (standard library only), shipped under kit/.
+SHIPPED_KIT = ("__init__.py", "intake/__init__.py", "intake/archive.py",
+               "isolation/__init__.py", "isolation/uids.py")
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 
 SETUP_SH = """#!/usr/bin/env bash
@@ -53,20 +56,21 @@ autograde:
 
 def pinned_requirements() -> Dict[str, str]:
     """{distribution: 'name==version'} from pyproject.toml's dependencies."""
-    with open(ROOT / "pyproject.toml", "rb") as handle:
+    with open(PYPROJECT, "rb") as handle:
         project = tomllib.load(handle)["project"]
     return {spec.split("==")[0].strip().lower(): spec for spec in project["dependencies"]}
 
 
 def _stage(directory: Path, hidden: bool) -> None:
     """The files common to both bundles."""
-    ignore = ["__pycache__", "*.pyc"] + ([] if hidden else ["hidden"])
-    shutil.copytree(AUTOGRADER, directory / "autograder", ignore=shutil.ignore_patterns(*ignore))
-    shutil.copy2(KIT / "archive.py", directory / "archive.py")
+    copy_autograder(directory / "autograder", hidden)
     for name in SHARED_DIRECTORIES:                  # data/mnist.npz beside autograder/
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, directory / name)
-    shutil.copy2(KIT / "platform_run.py", directory / "platform_run.py")
+    shutil.copy2(PLATFORM_RUN, directory / "platform_run.py")
+    for name in SHIPPED_KIT:
+        (directory / "kit" / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(KIT_DIR / name, directory / "kit" / name)
 
 
 def _add_file(bundle: zipfile.ZipFile, name: str, text: str, executable: bool = False) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Dict, List
 
 from autograder.grader.rubric import Part
-from kit.gradebook import Graded
+from kit.gradebook.store import Graded
 
 
 def safe_file_name(submission_id: str) -> str:

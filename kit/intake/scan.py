@@ -101,20 +101,3 @@ def forbidden_imports(root: Path, forbidden: Sequence[str]) -> List[Finding]:
         found += findings_in_source(source, path.relative_to(root).as_posix(), forbidden)
     return found
 
-
-def functions_in_file(path: Path) -> List[str]:
-    """Qualified names of the functions a file defines ('SGD.step', 'cross_entropy')."""
-    try:
-        tree = ast.parse(path.read_bytes().decode("utf-8", "replace"))
-    except (SyntaxError, ValueError):
-        return []
-    names: List[str] = []
-
-    def walk(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                if not isinstance(child, ast.ClassDef):
-                    names.append(prefix + child.name)
-                walk(child, prefix + child.name + ".")
-    walk(tree, "")
-    return names

@@ -15,12 +15,13 @@ import filecmp
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Dict, List
 
 import nbformat
 from nbgrader.preprocessors import ClearSolutions
 
 from autograder.grader.rubric import Rubric
+from kit.functions import defined_functions
 
 MARK = "__MYTORCH_STUB__"
 STUB = f'# TODO: {MARK}\nraise NotImplementedError("{MARK}")'
@@ -43,22 +44,10 @@ def strip_solutions(source: str, filename: str) -> str:
     return notebook.cells[0].source
 
 
-def _enclosing_functions(tree: ast.AST) -> Iterator[tuple]:
-    """(first line, last line, qualified name) of every function, outermost first."""
-    def walk(node, prefix):
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                name = prefix + child.name
-                if not isinstance(child, ast.ClassDef):
-                    yield child.lineno, child.end_lineno, name
-                yield from walk(child, name + ".")
-    yield from walk(tree, "")
-
-
 def name_stubs(source: str, filename: str, function_parts: Dict[str, str]) -> str:
     """Fill each placeholder stub with its function's name and part."""
     tree = ast.parse(source, filename)
-    functions = list(_enclosing_functions(tree))
+    functions = list(defined_functions(tree))
     lines = source.split("\n")
     for number, line in enumerate(lines, start=1):
         if MARK not in line:

@@ -4,7 +4,7 @@ One archive with everything a student needs and nothing of the solution, unpacke
 directory ``mytorch-handout/``:
 
     mytorch/ hw1/ sandbox.py    the generated handout (stubs), at the root
-    autograder/                 the public grader, hidden-test regions and files removed
+    autograder/                 the public grader: autograder/hidden/ and hidden-test regions removed
     data/                       the data set, when the repository has one
     grade.sh create_tarball.sh  grade locally; pack handin.tar
     README.md                   the writeup (docs/student-README.md)
@@ -24,16 +24,15 @@ from typing import Dict, List
 import nbformat
 from nbgrader.preprocessors import ClearHiddenTests
 
-from kit import HANDOUT, ROOT, SOLUTION, handout
+from kit.graderfiles import autograder_files, is_cache, tree_files
+from kit.paths import AUTOGRADER_DIR, DATA_DIR, DIST, HANDOUT, ROOT, SOLUTION, STUDENT_README
+from kit.release import handout
 
 ASSIGNMENT = "mytorch"
 BUNDLE_NAME = f"{ASSIGNMENT}-handout"
-DIST = ROOT / "dist"
-STUDENT_README = ROOT / "docs" / "student-README.md"
 # Files copied from the repository root as they are.
 ROOT_FILES = ("grade.sh", "create_tarball.sh", "requirements.txt")
 EXECUTABLE = {"grade.sh", "create_tarball.sh"}
-CACHE_NAMES = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
 # Markers that must never reach a student (the build refuses a bundle containing one).
 FORBIDDEN_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
@@ -42,32 +41,16 @@ class BundleError(Exception):
     """The bundle cannot be built (handout out of sync, a marker left in a file, ...)."""
 
 
-def is_instructor_only(relative: Path) -> bool:
-    """Caches, compiled files, and anything of the autograder with 'hidden' in its path
-    (the hidden-test directory autograder/hidden/ with everything in it, or a hidden file)."""
-    if CACHE_NAMES & set(relative.parts) or relative.suffix == ".pyc":
-        return True
-    return any("hidden" in part.lower() for part in relative.parts)
-
-
-def _tree(directory: Path, prefix: str = "") -> Dict[str, Path]:
-    """Archive name -> source file for every shippable file under ``directory``."""
-    files = {}
-    for path in sorted(directory.rglob("*")):
-        relative = path.relative_to(directory)
-        if path.is_file() and not is_instructor_only(relative):
-            files[prefix + relative.as_posix()] = path
-    return files
-
-
 def contents(root: Path = ROOT) -> Dict[str, Path]:
     """Every file of the bundle: path inside the bundle -> file in the repository."""
-    handout_dir = root / HANDOUT.name                  # mytorch/, hw1/, sandbox.py, as generated
+    handout_dir = root / HANDOUT.relative_to(ROOT)     # mytorch/, hw1/, sandbox.py, as generated
     files = {p.relative_to(handout_dir).as_posix(): p for p in handout.source_files(handout_dir)
-             if not is_instructor_only(p.relative_to(handout_dir))}
-    files.update(_tree(root / "autograder", "autograder/"))
-    if (root / "data").is_dir():
-        files.update(_tree(root / "data", "data/"))
+             if not is_cache(p.relative_to(handout_dir))}
+    public = autograder_files(hidden=False, directory=root / AUTOGRADER_DIR.relative_to(ROOT))
+    files.update({"autograder/" + name: path for name, path in public.items()})
+    data_dir = root / DATA_DIR.relative_to(ROOT)
+    if data_dir.is_dir():
+        files.update({"data/" + name: path for name, path in tree_files(data_dir).items()})
     for name in ROOT_FILES:
         files[name] = root / name
     files["README.md"] = root / STUDENT_README.relative_to(ROOT)
@@ -113,7 +96,8 @@ def build(out_dir: Path = DIST, root: Path = ROOT) -> Path:
 
     Refuses when handout/ is out of sync with solution/, so a stale stub never ships.
     """
-    problems = handout.differences(root / SOLUTION.name, root / HANDOUT.name)
+    problems = handout.differences(root / SOLUTION.relative_to(ROOT),
+                                   root / HANDOUT.relative_to(ROOT))
     if problems:
         raise BundleError("handout/ is out of sync with solution/ (run: python -m kit handout): "
                           + "; ".join(problems))

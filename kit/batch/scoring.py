@@ -1,0 +1,96 @@
+"""A batch's scores: the grader's pipe messages, validated, scored by the autograder's own
+``score_checks`` (the function behind ``./grade.sh``), with the batch's feedback rules.
+
+The messages come from a process that ran student code, so they are checked against the
+batch's own rubric: a test counts only when it was announced in ``collected`` under a part
+and check of that rubric, and its ``outcome`` names the same part and check. A collected test
+without an outcome (time-out, crash) fails its check. Feedback per check: the first failed
+test's message (a hidden test's inputs are never shown), else why no result came.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Set, Tuple
+
+from autograder.grader.rubric import Part
+from autograder.grader.scoring import CheckResult, TestOutcome, part_scores, score_checks
+from kit.gradebook.store import PartResult
+
+HIDDEN_FAILURE = ("a hidden test failed (the public tests of this check may pass: try more "
+                  "shapes and edge cases)")
+
+
+@dataclass
+class Messages:
+    """What the grader reported, once validated."""
+    outcomes: Dict[str, TestOutcome] = field(default_factory=dict)   # every collected test
+    finished: Set[str] = field(default_factory=set)                   # those with an outcome
+    done: object = None
+    error: str = ""
+
+
+def validate(messages: List[dict], parts: List[Part]) -> Messages:
+    """Keep the well-formed messages about the batch's own parts and checks."""
+    by_number = {p.number: p for p in parts}
+    found = Messages()
+    for message in messages:
+        if isinstance(message.get("collected"), list):
+            for entry in message["collected"]:
+                if (isinstance(entry, list) and len(entry) == 3
+                        and all(isinstance(x, str) for x in entry)
+                        and entry[1] in by_number and entry[2] in by_number[entry[1]].checks):
+                    found.outcomes[entry[0]] = TestOutcome(entry[0], entry[1], entry[2])
+        elif isinstance(message.get("outcome"), list) and len(message["outcome"]) == 6:
+            nodeid, part, check, passed, text, duration = message["outcome"]
+            known = found.outcomes.get(nodeid)
+            if known is not None and (known.part, known.check) == (part, check) \
+                    and isinstance(passed, bool):
+                known.passed, known.message = passed, str(text)
+                known.duration = float(duration) if isinstance(duration, (int, float)) else 0.0
+                found.finished.add(nodeid)
+        elif isinstance(message.get("done"), int):
+            found.done = message["done"]
+        elif "grader_error" in message:
+            found.error = str(message["grader_error"])[:1000]
+    return found
+
+
+def student_message(outcome: TestOutcome) -> str:
+    """A failed test's feedback; a hidden test's inputs are not revealed."""
+    if "/hidden/" in outcome.nodeid or outcome.nodeid.startswith("hidden/"):
+        return HIDDEN_FAILURE
+    return outcome.message
+
+
+def check_feedback(result: CheckResult, finished: Set[str], timed_out: bool,
+                   timeout: float) -> str:
+    """One line for a check that did not pass."""
+    failed = next((t for t in result.tests if t.nodeid in finished and not t.passed), None)
+    if failed is not None:
+        return f"[{result.check}] " + student_message(failed)
+    if timed_out:
+        return f"[{result.check}] not finished: the submission ran out of time ({timeout:g} s)"
+    return f"[{result.check}] no result (the grader stopped)"
+
+
+def score(messages: List[dict], parts: List[Part], timed_out: bool,
+          timeout: float) -> Tuple[str, str, List[PartResult]]:
+    """(status, reason, one PartResult per part) from the grader's messages."""
+    found = validate(messages, parts)
+    checks = score_checks(parts, found.outcomes.values())
+    points = part_scores(checks)
+    results = []
+    for p in parts:
+        own = [r for r in checks if r.part.number == p.number]
+        lines = [check_feedback(r, found.finished, timed_out, timeout)
+                 for r in own if not r.passed]
+        duration = sum(t.duration for r in own for t in r.tests)
+        results.append(PartResult(p.number, p.name, points.get(p.number, 0.0), p.points,
+                                  "\n".join(lines), duration))
+    if timed_out:
+        return ("timeout", f"grading took longer than {timeout:g} s; parts finished before "
+                "that are scored", results)
+    if found.error or found.done not in (0, 1) or not found.outcomes:
+        return ("grader_error", f"the grader did not finish ({found.error or 'no final report'})",
+                results)
+    return "ok", "", results

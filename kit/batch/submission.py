@@ -1,0 +1,133 @@
+"""One submission's lifecycle in a batch, from its archive to its gradebook row.
+
+In a fresh temporary directory: extract the hand-in safely (kit/intake/archive.py), scan it
+for forbidden imports (kit/intake/scan.py; policy in rubric.toml), copy the autograder
+(root-owned, read-only to the student), run a grader process of its own
+(kit/batch/grader_process.py), score its validated messages (kit/batch/scoring.py). Then kill
+what the slot's uid left running, delete its files, and remove the directory.
+"""
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import List, Optional
+
+from autograder.common.policy import FORBIDDEN_MODULES
+from autograder.grader.rubric import Rubric
+from kit.batch import grader_process, scoring
+from kit.batch.settings import Interrupted, Settings
+from kit.functions import functions_in_file
+from kit.gradebook.store import Graded, PartResult
+from kit.graderfiles import SHARED_DIRECTORIES, copy_autograder
+from kit.intake import archive, scan
+from kit.isolation import sandbox, scratch, uids
+
+
+class Submission:
+    def __init__(self, archive_path: Path, settings: Settings, version: str) -> None:
+        self.path = archive_path
+        self.id = archive_path.name[:-len(".tar")]
+        self.settings = settings
+        self.version = version
+        self.sha256 = ""
+
+    def result(self, status: str, reason: str, parts: List[PartResult], started: float) -> Graded:
+        return Graded(self.id, self.sha256, self.version, status, reason, parts,
+                      duration=time.monotonic() - started,
+                      graded_at=datetime.datetime.now(datetime.timezone.utc).isoformat(
+                          timespec="seconds"))
+
+    def zero_parts(self, feedback: str) -> List[PartResult]:
+        return [PartResult(p.number, p.name, 0.0, p.points, feedback) for p in self.settings.parts]
+
+    def grade(self, slot: int, context) -> Optional[Graded]:
+        """Grade in job slot ``slot``; None when the batch is interrupted meanwhile."""
+        started = time.monotonic()
+        work = scratch.make_dir("grade")
+        uid = self.settings.uid_base + slot if uids.isolating() else None
+        try:
+            return self._grade_in(work, uid, started, context)
+        except Interrupted:
+            return None
+        except Exception as error:                         # noqa: BLE001 - one row, batch goes on
+            return self.result("grader_error", f"the batch grader failed: {error}",
+                               self.zero_parts("not graded: internal error"), started)
+        finally:
+            uids.kill_leftovers(uid, work)
+            if uid is not None:
+                uids.remove_files_of(uid)
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _grade_in(self, work: Path, uid: Optional[int], started: float, context) -> Graded:
+        settings = self.settings
+        os.chmod(work, 0o711)
+        target = work / "submission"
+        target.mkdir(mode=0o700)
+        try:
+            extracted = archive.extract(self.path, target, settings.limits)
+        except archive.BadArchive as error:
+            return self.result("bad_archive", str(error), self.zero_parts(f"not graded: {error}"),
+                               started)
+        notes = list(extracted.notes)
+
+        findings = scan.forbidden_imports(target, FORBIDDEN_MODULES)
+        policy = Rubric().policy.get("forbidden_import", "submission")
+        violation = ""
+        if findings:
+            violation = "forbidden import: " + "; ".join(map(str, findings[:5]))
+            if policy != "parts":
+                return self.result("violation", violation, self.zero_parts(
+                    f"0 points: {violation} (numpy and the standard library only)"), started)
+
+        job = self._prepare(work, target, uid)
+        messages, timed_out, exitcode = grader_process.run_grader(job, context, settings)
+        status, reason, parts = scoring.score(messages, settings.parts, timed_out,
+                                              settings.timeout)
+        if status == "grader_error" and exitcode:
+            log = Path(job["log"]).read_bytes()[-1500:].decode("utf-8", "replace")
+            reason += f" (grader exit code {exitcode}; log tail: {log.strip()[-500:]})"
+        if findings:
+            parts = self.apply_part_policy(parts, findings, target, violation)
+            status, reason = "violation", "; ".join(filter(None, [violation, reason]))
+        reason = "; ".join(filter(None, [reason] + notes))
+        return self.result(status, reason, parts, started)
+
+    def _prepare(self, work: Path, target: Path, uid: Optional[int]) -> dict:
+        """The grader's copy of the autograder, its private and scratch directories; the job."""
+        settings = self.settings
+        grader_root = work / "grader"
+        copy_autograder(grader_root / "autograder", settings.hidden)
+        for name in SHARED_DIRECTORIES:
+            if settings.shared is not None and (settings.shared / name).is_dir():
+                (grader_root / name).symlink_to(settings.shared / name)
+        private = work / "private"
+        private.mkdir(mode=0o700)
+        scratch_dir = work / "scratch"
+        scratch_dir.mkdir(mode=0o700)
+        env = {"AUTOGRADER_CALL_TIMEOUT": str(settings.call_timeout),
+               "AUTOGRADER_MEMORY_MB": str(settings.memory_mb),
+               "AUTOGRADER_FILE_MB": str(settings.file_mb),
+               "AUTOGRADER_MAX_PROCESSES": str(settings.max_processes),
+               "TMPDIR": str(scratch_dir), "HOME": str(scratch_dir),
+               "MPLCONFIGDIR": str(scratch_dir), "MPLBACKEND": "Agg"}
+        if uid is not None:
+            env["AUTOGRADER_RUN_AS_UID"] = str(uid)
+            uids.chown_tree(target, uid)
+            uids.chown_tree(scratch_dir, uid)
+        return {"grader_root": str(grader_root), "target": str(target), "env": env,
+                "parts": [p.name for p in settings.parts], "hidden": settings.hidden,
+                "log": str(private / "grader.log"), "test_timeout": settings.test_timeout,
+                "cpu_seconds": int(settings.timeout) + 30, "hide": sandbox.hidden_paths(work)}
+
+    def apply_part_policy(self, parts: List[PartResult], findings: List[scan.Finding],
+                          target: Path, violation: str) -> List[PartResult]:
+        """Policy "parts": zero the parts whose functions live in an offending file."""
+        functions = set()
+        for finding in findings:
+            functions.update(functions_in_file(target / finding.file))
+        affected = {p.number for p in self.settings.parts if functions & set(p.functions)}
+        return [PartResult(r.part, r.name, 0.0, r.max_points, f"0 points: {violation}",
+                           r.duration) if r.part in affected else r for r in parts]

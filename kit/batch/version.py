@@ -1,0 +1,25 @@
+"""Versions that decide whether a submission must be graded again: the archive's sha256 and a
+hash of the grader (its sources and the batch's part selection)."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from kit.batch.settings import Settings
+from kit.graderfiles import autograder_files
+
+
+def sha256_of(path: Path) -> str:
+    """The hex sha256 of a file's content."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def grader_version(settings: Settings) -> str:
+    """A hash of the autograder's sources (hidden tests only when used) and the part selection."""
+    digest = hashlib.sha256()
+    for relative, path in autograder_files(settings.hidden).items():
+        digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(("parts=" + ",".join(p.number for p in settings.parts)
+                   + f";hidden={settings.hidden}").encode())
+    return digest.hexdigest()[:16]
