@@ -8,7 +8,7 @@ import re
 from typing import Dict, List
 
 from autograder.grader.rubric import Part, Rubric
-from conftest import ROOT, SOLUTION
+from kit.paths import ROOT, SOLUTION, STUDENT_README
 
 RUBRIC = Rubric()
 # | 1.1 | `arithmetic` | what | 5 + 5 + 5 |
@@ -45,7 +45,7 @@ def test_readme_points_table_matches_the_rubric():
 
 
 def test_student_writeup_points_match_the_rubric():
-    text = (ROOT / "docs" / "student-README.md").read_text().splitlines()
+    text = STUDENT_README.read_text().splitlines()
     sections = {m.group(1): float(m.group(2)) for m in map(SECTION.match, text) if m}
     items = {m.group(1): _numbers(m.group(2)) for m in map(ITEM.match, text) if m}
     groups = {p.number.split(".")[0] for p in RUBRIC.parts}
