@@ -10,11 +10,12 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict
+from typing import Dict, List, Optional, Tuple
 
 import pytest
 
 from kit.paths import GRADE_SH, SOLUTION
+from kit.textpatch import replace_once
 
 
 @dataclass
@@ -46,6 +47,34 @@ def grade(*args: str, env: Dict[str, str] | None = None, timeout: float = 600) -
     done = subprocess.run([str(GRADE_SH), *args], capture_output=True, text=True,
                           env=full_env, timeout=timeout, stdin=subprocess.DEVNULL)
     return Graded(done.returncode, done.stdout, done.stderr)
+
+
+@dataclass
+class Bug:
+    """A deliberate bug: exact-text patches of the solution, the parts graded, what it costs.
+
+    ``says`` lists phrases the feedback must contain (a tuple inside it: any one of them).
+    """
+    id: str
+    patches: List[Tuple[str, str, str]]          # (file, old text, new text)
+    parts: Tuple[str, ...]
+    lost: Dict[str, float]
+    says: Tuple = ()
+    env: Optional[Dict[str, str]] = None
+
+
+def check_bug(bug: Bug, target: Path) -> Graded:
+    """Plant ``bug`` in ``target`` (a solution copy), grade, and check what it cost."""
+    for file, old, new in bug.patches:
+        replace_once(target / file, old, new)
+    graded = grade("--target", str(target), *bug.parts, env=bug.env)
+    assert graded.returncode == 0, graded.stderr
+    assert graded.lost == bug.lost, graded.stdout
+    for phrase in bug.says:
+        options = phrase if isinstance(phrase, tuple) else (phrase,)
+        assert any(option in graded.stdout for option in options), (phrase, graded.stdout)
+    assert "Traceback" not in graded.stdout + graded.stderr
+    return graded
 
 
 @pytest.fixture

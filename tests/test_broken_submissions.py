@@ -1,61 +1,60 @@
 """Deliberate bugs lose points in the right part and only there; crashes stay contained."""
 import pytest
 
-from conftest import grade
-from kit.textpatch import replace_once
+from conftest import Bug, check_bug, grade
 
+FUNCTIONAL, ENGINE, SGD = "mytorch/nn/functional.py", "mytorch/autograd_engine.py", "mytorch/optim/sgd.py"
+FAKE_SCORE = '{"scores": {"arithmetic": 15.0, "autograd": 25.0}}'
+CRASHES = ["import os; os._exit(0)", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)",
+           "raise SystemExit(3)"]
 
-def test_mul_without_unbroadcast_loses_mul(solution_copy):
-    replace_once(solution_copy / "mytorch/nn/functional.py",
-               "return (unbroadcast(grad_output * b.data, a.shape),\n"
-               "                unbroadcast(grad_output * a.data, b.shape))",
-               "return grad_output * b.data, grad_output * a.data")
-    graded = grade("--target", str(solution_copy), "1.1", "1.2", "2.3")
-    assert graded.lost == {"arithmetic": 5.0}
-    assert "FAIL 1.1 Sub, Mul, Div [mul]" in graded.stdout
-    assert "unbroadcast" in graded.stdout
-
-
-def test_engine_that_overwrites_instead_of_accumulating_loses_autograd(solution_copy):
-    replace_once(solution_copy / "mytorch/autograd_engine.py",
-               "grads[parent] = grads[parent] + g if parent in grads else g",
-               "grads[parent] = g")
-    graded = grade("--target", str(solution_copy), "1.2", "2.3", "2.6")
+BUGS = [
+    Bug("mul-without-unbroadcast",
+        [(FUNCTIONAL, "return (unbroadcast(grad_output * b.data, a.shape),\n"
+                      "                unbroadcast(grad_output * a.data, b.shape))",
+          "return grad_output * b.data, grad_output * a.data")],
+        ("1.1", "1.2", "2.3"), {"arithmetic": 5.0},
+        ("FAIL 1.1 Sub, Mul, Div [mul]", "unbroadcast")),
     # Tensor.backward() runs the same traversal, so its check fails too; graph building does not.
-    assert graded.lost == {"autograd": 15.0}
-    assert "FAIL 1.2 Autograd engine [backward]" in graded.stdout
-
-
-def test_leaf_grad_overwritten_loses_autograd(solution_copy):
-    replace_once(solution_copy / "mytorch/autograd_engine.py",
-               "self.variable.grad.data = self.variable.grad.data + grad",
-               "self.variable.grad.data = grad")
-    graded = grade("--target", str(solution_copy), "1.2")
-    assert graded.lost == {"autograd": 15.0}       # backward and Tensor.backward checks
-
-
-def test_sgd_adding_the_gradient_loses_sgd_only(solution_copy):
-    replace_once(solution_copy / "mytorch/optim/sgd.py",
-               "param.data -= self.lr * param.grad.data", "param.data += self.lr * param.grad.data")
-    graded = grade("--target", str(solution_copy), "2")
-    assert graded.lost == {"sgd": 10.0}
-    assert "opposite sign" in graded.stdout or "SGD subtracts" in graded.stdout
-
-
-def test_batchnorm_unbiased_variance_loses_batchnorm(solution_copy):
-    replace_once(solution_copy / "mytorch/nn/batchnorm.py",
-               "var = (centered * centered).sum(axis=0) / m", "var = (centered * centered).sum(axis=0) / (m - 1)")
-    graded = grade("--target", str(solution_copy), "2")
+    Bug("engine-overwrites-instead-of-accumulating",
+        [(ENGINE, "grads[parent] = grads[parent] + g if parent in grads else g", "grads[parent] = g")],
+        ("1.2", "2.3", "2.6"), {"autograd": 15.0}, ("FAIL 1.2 Autograd engine [backward]",)),
+    Bug("leaf-grad-overwritten",
+        [(ENGINE, "self.variable.grad.data = self.variable.grad.data + grad",
+          "self.variable.grad.data = grad")],
+        ("1.2",), {"autograd": 15.0}),
+    Bug("sgd-adds-the-gradient",
+        [(SGD, "param.data -= self.lr * param.grad.data", "param.data += self.lr * param.grad.data")],
+        ("2",), {"sgd": 10.0}, (("opposite sign", "SGD subtracts"),)),
     # The running variance is then wrong too, so eval mode fails as well.
-    assert graded.lost == {"batchnorm": 10.0}
+    Bug("batchnorm-unbiased-variance",
+        [("mytorch/nn/batchnorm.py", "var = (centered * centered).sum(axis=0) / m",
+          "var = (centered * centered).sum(axis=0) / (m - 1)")],
+        ("2",), {"batchnorm": 10.0}),
+    Bug("cross-entropy-without-shift",
+        [(FUNCTIONAL, "shifted = x - x.max(axis=1, keepdims=True)", "shifted = x")],
+        ("2.5",), {"cross_entropy": 5.0}, ("log-sum-exp",)),
+    Bug("sgd-hangs",
+        [(SGD, "        for param, velocity in zip(",
+          "        while True:\n            pass\n        for param, velocity in zip(")],
+        ("1.1", "2.3"), {"sgd": 10.0}, ("did not finish within 2 s",),
+        env={"AUTOGRADER_CALL_TIMEOUT": "2"}),
+    Bug("mytorch-imports-torch",
+        [(SGD, "import numpy as np\n", "import numpy as np\nimport torch\n")],
+        ("2.3", "2.1"), {"sgd": 10.0}, ("'torch' may not be used",)),
+    Bug("prints-a-fake-score",
+        [(SGD, "        ### BEGIN SOLUTION\n",
+          f"        print('Total: 100/100'); print('{FAKE_SCORE}')\n        raise NotImplementedError\n"
+          "        ### BEGIN SOLUTION\n")],
+        ("2.3",), {"sgd": 10.0}),
+] + [Bug(f"relu-crashes-{i}", [("mytorch/nn/activations.py", "        return F.relu(x)",
+                                f"        {crash}\n        return F.relu(x)")],
+         ("1.1", "2.2", "2.3"), {"relu": 10.0}) for i, crash in enumerate(CRASHES)]
 
 
-def test_cross_entropy_without_shift_fails_stability_only(solution_copy):
-    replace_once(solution_copy / "mytorch/nn/functional.py",
-               "shifted = x - x.max(axis=1, keepdims=True)", "shifted = x")
-    graded = grade("--target", str(solution_copy), "2.5")
-    assert graded.lost == {"cross_entropy": 5.0}
-    assert "log-sum-exp" in graded.stdout
+@pytest.mark.parametrize("bug", BUGS, ids=lambda bug: bug.id)
+def test_bug_loses_points_in_its_part_only(bug, solution_copy):
+    check_bug(bug, solution_copy)
 
 
 def test_syntax_error_in_one_file_costs_only_its_parts(solution_copy):
@@ -64,40 +63,3 @@ def test_syntax_error_in_one_file_costs_only_its_parts(solution_copy):
     assert graded.lost == {"batchnorm": 10.0}
     assert "could not be imported: SyntaxError" in graded.stdout
     assert "Traceback" not in graded.stdout + graded.stderr
-
-
-def test_hanging_code_times_out_and_costs_only_its_part(solution_copy):
-    replace_once(solution_copy / "mytorch/optim/sgd.py", "        for param, velocity in zip(",
-               "        while True:\n            pass\n        for param, velocity in zip(")
-    graded = grade("--target", str(solution_copy), "1.1", "2.3", env={"AUTOGRADER_CALL_TIMEOUT": "2"})
-    assert graded.returncode == 0
-    assert graded.lost == {"sgd": 10.0}
-    assert "did not finish within 2 s" in graded.stdout
-
-
-@pytest.mark.parametrize("crash", ["import os; os._exit(0)", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)",
-                                   "raise SystemExit(3)"])
-def test_crashing_code_costs_only_its_part(solution_copy, crash):
-    replace_once(solution_copy / "mytorch/nn/activations.py", "        return F.relu(x)",
-                 f"        {crash}\n        return F.relu(x)")
-    graded = grade("--target", str(solution_copy), "1.1", "2.2", "2.3")
-    assert graded.returncode == 0
-    assert graded.lost == {"relu": 10.0}
-    assert "Traceback" not in graded.stdout + graded.stderr
-
-
-def test_importing_torch_in_mytorch_is_refused(solution_copy):
-    replace_once(solution_copy / "mytorch/optim/sgd.py", "import numpy as np\n",
-               "import numpy as np\nimport torch\n")
-    graded = grade("--target", str(solution_copy), "2.3", "2.1")
-    assert graded.lost == {"sgd": 10.0}
-    assert "'torch' may not be used" in graded.stdout
-
-
-def test_printing_a_fake_score_gains_nothing(solution_copy):
-    fake = '{"scores": {"arithmetic": 15.0, "autograd": 25.0}}'
-    replace_once(solution_copy / "mytorch/optim/sgd.py", '        ### BEGIN SOLUTION\n',
-               f"        print('Total: 100/100'); print('{fake}')\n        raise NotImplementedError\n"
-               "        ### BEGIN SOLUTION\n")
-    graded = grade("--target", str(solution_copy), "2.3")
-    assert graded.scores == {"sgd": 0.0}

@@ -44,13 +44,9 @@ def test_a_stale_patch_fails_loudly(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def mutant_outcomes():
-    return {o.entry.id: o for o in grading.run(MUTANTS)}
-
-
-@pytest.fixture(scope="session")
-def variant_outcomes():
-    return {o.entry.id: o for o in grading.run(VARIANTS)}
+def catalogue_outcomes():
+    """The whole catalogue graded once, two grading runs at a time."""
+    return {o.entry.id: o for o in quality.run(MUTANTS + VARIANTS)}
 
 
 # The whole catalogue: the slow tier. A grading run of the catalogue takes minutes, and the
@@ -58,29 +54,23 @@ def variant_outcomes():
 SLOW = (pytest.mark.slow, pytest.mark.timeout(3600))
 
 
-def slow_params(entries):
-    return [pytest.param(entry, id=entry.id, marks=SLOW) for entry in entries]
-
-
-@pytest.mark.parametrize("mutant", slow_params(MUTANTS))
-def test_mutant_loses_points_in_its_part(mutant, mutant_outcomes):
-    outcome = mutant_outcomes[mutant.id]
+@pytest.mark.parametrize("entry", [pytest.param(e, id=e.id, marks=SLOW)
+                                   for e in MUTANTS + VARIANTS])
+def test_catalogue_entry_is_graded_as_expected(entry, catalogue_outcomes):
+    """A mutant loses points in its own part only; a correct variant keeps full marks."""
+    outcome = catalogue_outcomes[entry.id]
     assert not outcome.error, outcome.error
-    assert outcome.caught, (f"autograder gap: '{mutant.description}' keeps "
-                            f"{outcome.score:g}/{outcome.max_score:g} in part {mutant.part}")
-    assert outcome.failed_checks and all(c.startswith(f"{mutant.part} [")
+    assert "Traceback" not in outcome.stdout
+    if entry.kind == "variant":
+        assert outcome.full_marks, (f"false penalty for a correct '{entry.description}': "
+                                    f"{outcome.failed_checks}\n{outcome.stdout}")
+        assert set(outcome.other_scores) == set(entry.also)
+        return
+    assert outcome.caught, (f"autograder gap: '{entry.description}' keeps "
+                            f"{outcome.score:g}/{outcome.max_score:g} in part {entry.part}")
+    assert outcome.failed_checks and all(c.startswith(f"{entry.part} [")
                                          for c in outcome.failed_checks)
     assert outcome.first_message, "a failed check must tell the student something"
-    assert "Traceback" not in outcome.stdout
-
-
-@pytest.mark.parametrize("variant", slow_params(VARIANTS))
-def test_correct_variant_keeps_full_marks(variant, variant_outcomes):
-    outcome = variant_outcomes[variant.id]
-    assert not outcome.error, outcome.error
-    assert outcome.full_marks, (f"false penalty for a correct '{variant.description}': "
-                                f"{outcome.failed_checks}\n{outcome.stdout}")
-    assert set(outcome.other_scores) == set(variant.also)
 
 
 def test_committed_report_lists_the_whole_catalogue():

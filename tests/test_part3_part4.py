@@ -12,8 +12,9 @@ import pytest
 
 from autograder.common import mnist_data
 from autograder.grader.hints import HINTS
-from conftest import grade
-from kit.textpatch import replace_once
+from conftest import Bug, check_bug, grade
+
+MNIST, ADAM, FUNCTIONAL = "hw1/mnist.py", "mytorch/optim/adam.py", "mytorch/nn/functional.py"
 
 
 # ------------------------------------------------------------------------------ Part 3
@@ -33,30 +34,22 @@ def test_grade_m_trains_shows_progress_and_writes_the_plot(solution_copy):
     assert "Traceback" not in graded.stdout + graded.stderr
 
 
-def test_reported_accuracies_without_training_score_nothing(solution_copy):
-    replace_once(solution_copy / "hw1/mnist.py",
-               "    accuracies = train(model, optimizer, criterion, train_x, train_y, val_x, val_y)\n",
-               "    accuracies = [0.99] * 18\n")
-    graded = grade("--target", str(solution_copy), "3")
-    assert graded.lost == {"mnist": 10.0}
-    assert "no model reached train()" in graded.stdout
+TRAIN_CALL = "    accuracies = train(model, optimizer, criterion, train_x, train_y, val_x, val_y)\n"
+MNIST_BUGS = [
+    Bug("accuracies-reported-without-training", [(MNIST, TRAIN_CALL, "    accuracies = [0.99] * 18\n")],
+        ("3",), {"mnist": 10.0}, ("no model reached train()",)),
+    # The model itself is fine: the accuracy check keeps its points.
+    Bug("inflated-accuracies",
+        [(MNIST, TRAIN_CALL, TRAIN_CALL + "    accuracies = [min(1.0, a + 0.03) for a in accuracies]\n")],
+        ("3",), {"mnist": 3.0}, ("does not match the trained model",)),
+    Bug("validation-in-train-mode", [(MNIST, "    model.eval()\n", "")],
+        ("3",), {"mnist": 3.0}, ("FAIL 3 MNIST training [history]", "validate() must call model.eval()")),
+]
 
 
-def test_inflated_accuracies_lose_the_history_check(solution_copy):
-    replace_once(solution_copy / "hw1/mnist.py",
-               "    accuracies = train(model, optimizer, criterion, train_x, train_y, val_x, val_y)\n",
-               "    accuracies = train(model, optimizer, criterion, train_x, train_y, val_x, val_y)\n"
-               "    accuracies = [min(1.0, a + 0.03) for a in accuracies]\n")
-    graded = grade("--target", str(solution_copy), "3")
-    assert graded.lost == {"mnist": 3.0}     # the model itself is fine: accuracy is kept
-    assert "does not match the trained model" in graded.stdout
-
-
-def test_validation_in_train_mode_is_reported(solution_copy):
-    replace_once(solution_copy / "hw1/mnist.py", "    model.eval()\n", "")
-    graded = grade("--target", str(solution_copy), "3")
-    assert "FAIL 3 MNIST training [history]" in graded.stdout
-    assert "validate() must call model.eval()" in graded.stdout
+@pytest.mark.parametrize("bug", MNIST_BUGS, ids=lambda bug: bug.id)
+def test_mnist_bug_loses_its_check(bug, solution_copy):
+    check_bug(bug, solution_copy)
 
 
 def test_loader_refuses_a_damaged_file(tmp_path, monkeypatch):
@@ -86,42 +79,28 @@ def test_part_4_selector_grades_adam_and_conv2d(solution_copy):
     assert graded.scores == {"adam": 10.0, "conv2d": 15.0}
 
 
-def test_adam_without_bias_correction_loses_adam_only(solution_copy):
-    adam = solution_copy / "mytorch/optim/adam.py"
-    replace_once(adam, "m_hat = m / correction1", "m_hat = m")
-    replace_once(adam, "v_hat = v / correction2", "v_hat = v")
-    graded = grade("--target", str(solution_copy), "4", "2.6")
-    assert graded.lost == {"adam": 10.0}
-    assert "FAIL 4.1 Adam [adam]" in graded.stdout
-    assert "bias-correct" in graded.stdout
-
-
-def test_conv2d_with_flipped_kernel_loses_forward(solution_copy):
+PART4_BUGS = [
+    Bug("adam-without-bias-correction",
+        [(ADAM, "m_hat = m / correction1", "m_hat = m"), (ADAM, "v_hat = v / correction2", "v_hat = v")],
+        ("4", "2.6"), {"adam": 10.0}, ("FAIL 4.1 Adam [adam]", "bias-correct")),
     # A true convolution instead of the cross-correlation; backward is graded separately (it
     # still matches the unflipped forward here), so only the forward check's points go.
-    replace_once(solution_copy / "mytorch/nn/functional.py",
-               "out = weight.data.reshape(o, -1) @ cols",
-               "out = weight.data[:, :, ::-1, ::-1].reshape(o, -1) @ cols")
-    graded = grade("--target", str(solution_copy), "4")
-    assert graded.lost == {"conv2d": 5.0}
-    assert "FAIL 4.2 Conv2d and Flatten [forward]" in graded.stdout
-    assert HINTS["conv2d_flipped"] in graded.stdout
+    Bug("conv2d-flipped-kernel",
+        [(FUNCTIONAL, "out = weight.data.reshape(o, -1) @ cols",
+          "out = weight.data[:, :, ::-1, ::-1].reshape(o, -1) @ cols")],
+        ("4",), {"conv2d": 5.0}, ("FAIL 4.2 Conv2d and Flatten [forward]", HINTS["conv2d_flipped"])),
+    Bug("conv2d-col2im-overwrites",
+        [(FUNCTIONAL, "q:q + stride * wo:stride] += \\", "q:q + stride * wo:stride] = \\")],
+        ("4.2",), {"conv2d": 8.0}, ("gradient of x", HINTS["conv2d_input_grad"])),
+    Bug("conv2d-gradients-averaged",
+        [(FUNCTIONAL, "(g @ ctx.cols.transpose(0, 2, 1)).sum(axis=0)",
+          "(g @ ctx.cols.transpose(0, 2, 1)).mean(axis=0)"),
+         (FUNCTIONAL, "grad_bias = g.sum(axis=(0, 2))", "grad_bias = g.mean(axis=(0, 2))")],
+        ("4.2", "-v"), {"conv2d": 8.0},
+        (HINTS["conv2d_weight_grad_mean"], HINTS["conv2d_bias_grad_mean"])),
+]
 
 
-def test_conv2d_col2im_that_overwrites_loses_backward_only(solution_copy):
-    replace_once(solution_copy / "mytorch/nn/functional.py",
-               "q:q + stride * wo:stride] += \\", "q:q + stride * wo:stride] = \\")
-    graded = grade("--target", str(solution_copy), "4.2")
-    assert graded.lost == {"conv2d": 8.0}
-    assert "gradient of x" in graded.stdout and HINTS["conv2d_input_grad"] in graded.stdout
-
-
-def test_conv2d_gradients_averaged_instead_of_summed_are_named(solution_copy):
-    functional = solution_copy / "mytorch/nn/functional.py"
-    replace_once(functional, "(g @ ctx.cols.transpose(0, 2, 1)).sum(axis=0)",
-               "(g @ ctx.cols.transpose(0, 2, 1)).mean(axis=0)")
-    replace_once(functional, "grad_bias = g.sum(axis=(0, 2))", "grad_bias = g.mean(axis=(0, 2))")
-    graded = grade("--target", str(solution_copy), "4.2", "-v")
-    assert graded.lost == {"conv2d": 8.0}
-    assert HINTS["conv2d_weight_grad_mean"] in graded.stdout
-    assert HINTS["conv2d_bias_grad_mean"] in graded.stdout
+@pytest.mark.parametrize("bug", PART4_BUGS, ids=lambda bug: bug.id)
+def test_part4_bug_loses_points_in_its_check(bug, solution_copy):
+    check_bug(bug, solution_copy)
