@@ -61,6 +61,13 @@ class Bug:
     lost: Dict[str, float]
     says: Tuple = ()
     env: Optional[Dict[str, str]] = None
+    slow: bool = False                            # graded in the slow tier only
+
+
+def bug_params(bugs: List[Bug]) -> list:
+    """pytest parameters for ``bugs``, named by id, the slow ones marked slow."""
+    return [pytest.param(bug, id=bug.id, marks=[pytest.mark.slow] if bug.slow else [])
+            for bug in bugs]
 
 
 def check_bug(bug: Bug, target: Path) -> Graded:

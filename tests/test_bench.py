@@ -18,8 +18,10 @@ def run_quick(script: str) -> subprocess.CompletedProcess:
     return done
 
 
-@pytest.mark.parametrize("script,name", [("mnist.py", "mnist"), ("conv2d.py", "conv2d"),
-                                         ("cnn_mnist.py", "cnn_mnist")])
+@pytest.mark.parametrize("script,name", [
+    pytest.param("mnist.py", "mnist", marks=pytest.mark.slow),
+    ("conv2d.py", "conv2d"),
+    pytest.param("cnn_mnist.py", "cnn_mnist", marks=pytest.mark.slow)])
 def test_bench_script_runs_in_quick_mode(script, name):
     done = run_quick(script)
     assert "ratio MyTorch/PyTorch (wall medians)" in done.stdout

@@ -212,6 +212,7 @@ def test_student_readme_covers_every_part():
 
 
 # ----------------------------------------------------------------------------- it works alone
+@pytest.mark.slow
 def test_unpacked_bundle_grades_sandboxes_and_hands_in(unpacked):
     graded = run(["./grade.sh"], unpacked)
     assert graded.returncode == 0, graded.stderr

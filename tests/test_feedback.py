@@ -167,6 +167,7 @@ def test_bugs_in_part_1_are_named(solution_copy):
     assert re.search(r"at index \(\d+, \d+\): expected -?\d", out)
 
 
+@pytest.mark.slow
 def test_bugs_in_part_2_are_named(solution_copy):
     replace_once(solution_copy / "mytorch/nn/functional.py", "out = x.data @ weight.data.T",
                "out = x.data @ weight.data")
@@ -191,6 +192,7 @@ def test_bugs_in_part_2_are_named(solution_copy):
     assert HINTS["log_sum_exp"] in out
 
 
+@pytest.mark.slow
 def test_eval_mode_and_running_variance_mistakes_are_named(solution_copy):
     batchnorm = solution_copy / "mytorch/nn/batchnorm.py"
     replace_once(batchnorm, "if not self.is_train:", "if False:")
@@ -202,6 +204,7 @@ def test_eval_mode_and_running_variance_mistakes_are_named(solution_copy):
     assert HINTS["batchnorm_biased_running"] in out
 
 
+@pytest.mark.slow
 def test_a_check_blocked_by_another_part_says_which(solution_copy):
     sgd = solution_copy / "mytorch/optim/sgd.py"
     replace_once(sgd, "for param, velocity in zip(self.params, self.velocities):",
@@ -255,6 +258,7 @@ def test_piped_grade_output_and_results_json_are_plain(tmp_path):
     assert "\033[" not in results.read_text()
 
 
+@pytest.mark.slow
 def test_errors_in_another_parts_function_point_there(solution_copy):
     functional = solution_copy / "mytorch/nn/functional.py"
     replace_once(functional, "return tensor.Tensor(a.data - b.data)", "return tensor.Tensor(a.data - b)")

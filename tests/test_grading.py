@@ -2,6 +2,8 @@
 import json
 import re
 
+import pytest
+
 from autograder.grader.rubric import Rubric
 from conftest import grade
 
@@ -45,6 +47,7 @@ def test_untouched_handout_gets_zero_with_every_part_explained():
     assert len(graded.stdout.splitlines()) <= 50, "the untouched handout's report must fit one screen"
 
 
+@pytest.mark.slow
 def test_part_selection_by_name_and_number():
     graded = grade("--target", "solution", "linear", "2.5")
     assert graded.scores == {"linear": 5.0, "cross_entropy": 15.0}

@@ -46,7 +46,7 @@ def test_a_stale_patch_fails_loudly(tmp_path):
 @pytest.fixture(scope="session")
 def catalogue_outcomes():
     """The whole catalogue graded once, two grading runs at a time."""
-    return {o.entry.id: o for o in quality.run(MUTANTS + VARIANTS)}
+    return {o.entry.id: o for o in grading.run(MUTANTS + VARIANTS)}
 
 
 # The whole catalogue: the slow tier. A grading run of the catalogue takes minutes, and the
@@ -94,6 +94,6 @@ def test_a_sample_of_the_catalogue_is_graded_right():
     sample = [m for m in MUTANTS if m.id == "div-b-gradient-sign"]
     sample += [v for v in VARIANTS if v.id == "engine-recursive-topological-sort"]
     assert len(sample) == 2, "the sampled entries were renamed: pick two others"
-    caught, kept = quality.run(sample)
+    caught, kept = grading.run(sample)
     assert caught.caught and caught.failed_checks == ["1.1 [div]"], caught.stdout
     assert kept.full_marks, kept.stdout

@@ -47,6 +47,7 @@ MNIST_BUGS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bug", MNIST_BUGS, ids=lambda bug: bug.id)
 def test_mnist_bug_loses_its_check(bug, solution_copy):
     check_bug(bug, solution_copy)
@@ -74,6 +75,7 @@ def test_shipped_data_is_the_documented_split():
 
 
 # ------------------------------------------------------------------------------ Part 4
+@pytest.mark.slow
 def test_part_4_selector_grades_adam_and_conv2d(solution_copy):
     graded = grade("--target", str(solution_copy), "4")
     assert graded.scores == {"adam": 10.0, "conv2d": 15.0}
@@ -101,6 +103,7 @@ PART4_BUGS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bug", PART4_BUGS, ids=lambda bug: bug.id)
 def test_part4_bug_loses_points_in_its_check(bug, solution_copy):
     check_bug(bug, solution_copy)
