@@ -66,21 +66,25 @@ def test_div(student, rng, shapes, grads):
     check_operator(student, rng, "div", shapes, grads)
 
 
-# The Tensor operators with a Python number on either side (Part 1.1 writes __rsub__ & co.).
+# The Tensor operators with a Python number on either side: their own small check, because
+# PyTorch accepts numbers but a design whose operators take Tensors only is not wrong. Such
+# an operator may refuse a number with a TypeError; if it returns a value, it must be right.
 NUMBER_CASES = [
     pytest.param("sub_scalars", "Tensor.__sub__/__rsub__ with Python numbers ((3.0 - a) - 0.5)",
-                 "", marks=pytest.mark.check("sub"), id="sub"),
+                 "", id="sub"),
     pytest.param("mul_scalars", "Tensor.__mul__/__rmul__ with Python numbers ((2.0 * a) * -1.5)",
-                 "", marks=pytest.mark.check("mul"), id="mul"),
+                 "", id="mul"),
     pytest.param("div_scalars", "Tensor.__truediv__/__rtruediv__ with Python numbers "
-                 "((2.0 / a) / 4.0)", HINTS["div"], marks=pytest.mark.check("div"), id="div"),
+                 "((2.0 / a) / 4.0)", HINTS["div"], id="div"),
 ]
 
 
+@pytest.mark.check("numbers")
 @pytest.mark.parametrize("name,what,hint", NUMBER_CASES)
 def test_with_numbers(student, rng, name, what, hint):
     a = rng.uniform(0.5, 2.0, size=(2, 3)) * rng.choice([-1.0, 1.0], size=(2, 3))
-    check_expression(student, name, {"a": a}, [True], what=what, grad_hint=hint)
+    check_expression(student, name, {"a": a}, [True], what=what, grad_hint=hint,
+                     numbers_may_be_rejected=True)
 
 
 @pytest.mark.check("mul")

@@ -1,7 +1,9 @@
 """Part 1.2: Function.apply, autograd_engine.backward and Tensor.backward.
 
-These checks build graphs from the operations given in the handout (Add, Neg, Log, Pow,
-Reshape, Transpose) so that they do not depend on Part 1.1.
+These checks build graphs from the operations given in the handout (Add, Log, Reshape,
+Transpose; a transpose as the student's Tensor spells it, ``.T`` or ``T()``), with no Python
+numbers, so that they do not depend on Part 1.1. Upstream gradients reach the engine in the
+form the student's own Tensor.backward passes (a Tensor or a numpy array).
 """
 import numpy as np
 import pytest
@@ -31,10 +33,20 @@ CONTEXT = "leaf = Tensor(2x3, requires_grad=True), const = Tensor(2x3); mid = le
 def test_output_flags(graph):
     for name, requires_grad in (("mid", True), ("top", True), ("both_const", False)):
         flags = graph[name]
-        for flag, expected in (("requires_grad", requires_grad), ("is_leaf", not requires_grad),
-                               ("has_grad_fn", requires_grad)):
+        checked = [("requires_grad", requires_grad), ("is_leaf", not requires_grad)]
+        if requires_grad:
+            checked.append(("has_grad_fn", True))
+        for flag, expected in checked:
             check_equal(flags[flag], expected, what=f"Function.apply: {name}.{flag}",
                         context=CONTEXT + "; both_const = const + const", hint=HINTS["flags"])
+
+
+@pytest.mark.check("constant_grad_fn")
+def test_no_grad_fn_on_constant_output(graph):
+    """PyTorch leaves grad_fn None when no input requires grad; a small check of its own."""
+    check_equal(graph["both_const"]["has_grad_fn"], False,
+                what="Function.apply: both_const.grad_fn should be None (no input requires grad)",
+                context=CONTEXT + "; both_const = const + const", hint=HINTS["flags"])
 
 
 @pytest.mark.check("graph")
@@ -70,10 +82,10 @@ def test_inputs_untouched(graph):
 
 # ------------------------------------------------------------------------- backward
 GRAPHS = {
-    "chain": "c = a + b; d = log(c); out = d + (-a)",
-    "diamond": "c = a + b; d = c**2; e = log(c); f = d + e + c; out = f + f.T.T",
+    "chain": "c = a + b; d = log(c); out = d + a",
+    "diamond": "c = a + b; d = log(c); e = log(c + d); f = d + e + c; out = f + f.T.T",
     "reuse": "c = a + a; d = c + b + a; out = d.reshape(-1).reshape(d.shape) + c",
-    "ladder": "x = a + b, then 8 times x = x + x.T.T; out = x ** 0.5",
+    "ladder": "x = a + b, then 8 times x = x + x.T.T; out = log(x)",
 }
 
 

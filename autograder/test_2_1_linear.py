@@ -1,4 +1,5 @@
-"""Part 2.1: Linear (with MatMul) and Sequential."""
+"""Part 2.1: Linear, MatMul (the Function behind a @ b, its own check: a Linear written as one
+fused Function does not use it) and Sequential."""
 import pytest
 import torch
 
@@ -10,26 +11,27 @@ from autograder.grader.hints import HINTS
 pytestmark = pytest.mark.linear
 
 
-def torch_linear(weight, bias, x, upstream):
-    w, b, tx = reference.tensor(weight, True), reference.tensor(bias, True), reference.tensor(x, True)
+def torch_linear(weight, bias, x, upstream, x_requires_grad=True, twice=False):
+    w, b = reference.tensor(weight, True), reference.tensor(bias, True)
+    tx = reference.tensor(x, x_requires_grad)
     out = torch.nn.functional.linear(tx, w, b)
+    if twice:
+        out = torch.nn.functional.linear(out, w, b)
     out.backward(reference.tensor(upstream))
     return {"out": reference.numpy(out), "weight": reference.numpy(w.grad),
             "bias": reference.numpy(b.grad), "x": reference.numpy(tx.grad)}
 
 
-@pytest.mark.check("linear")
-# The square layer comes first: there a transposed weight gives values, not a shape error,
-# and the feedback can name the mistake.
-@pytest.mark.parametrize("batch,n_in,n_out", [(5, 3, 3), (4, 3, 2), (1, 5, 7), (16, 20, 10),
-                                              (3, 1, 1)])
-def test_linear(student, rng, batch, n_in, n_out):
+def check_linear(student, rng, batch, n_in, n_out, x_requires_grad=True, twice=False):
     weight, bias = rng.normal(size=(n_out, n_in)), rng.normal(size=n_out)
     x, upstream = rng.normal(size=(batch, n_in)), rng.normal(size=(batch, n_out))
-    got = student.run("linear", weight=weight, bias=bias, x=x, upstream=upstream)
-    expected = torch_linear(weight, bias, x, upstream)
+    got = student.run("linear", weight=weight, bias=bias, x=x, upstream=upstream,
+                      x_requires_grad=x_requires_grad, twice=twice)
+    expected = torch_linear(weight, bias, x, upstream, x_requires_grad, twice)
     context = context_of(x=x, weight=weight, bias=bias)
-    what = f"Linear({n_in}, {n_out})"
+    if not x_requires_grad:
+        context += "; x is a constant (requires_grad=False)"
+    what = f"Linear({n_in}, {n_out})" + ("(Linear(...)(x)): the same layer twice" if twice else "")
 
     init = got["initial"]
     check_equal(tuple(init["weight_shape"]), (n_out, n_in), what=f"{what}.weight shape",
@@ -39,18 +41,43 @@ def test_linear(student, rng, batch, n_in, n_out):
                 what=f"{what}.weight must be a parameter that requires grad", context="a new layer")
     check_equal(init["n_parameters"], 2, what=f"{what}.parameters() count", context="a new layer")
 
+    linear_mistake = n_in == n_out and not twice
     check_close(got["out"], expected["out"], what=f"{what} forward (x @ W.T + b)", context=context,
                 hint=HINTS["linear"],
-                mistakes={HINTS["linear_transposed"]: x @ weight + bias} if n_in == n_out else None)
+                mistakes={HINTS["linear_transposed"]: x @ weight + bias} if linear_mistake else None)
     check_output_flags(got["out_flags"], True, what=f"{what} forward", context=context)
     check_grad(got["x"], expected["x"], what=f"{what}: gradient of x", context=context)
     check_grad(got["weight"], expected["weight"], what=f"{what}: gradient of weight",
-               context=context, hint=HINTS["linear"])
+               context=context, hint=HINTS["linear"] if not twice else HINTS["accumulate"])
     check_grad(got["bias"], expected["bias"], what=f"{what}: gradient of bias", context=context,
-               hint=HINTS["unbroadcast"])
+               hint=HINTS["unbroadcast"] if not twice else HINTS["accumulate"])
 
 
 @pytest.mark.check("linear")
+# The square layer comes first: there a transposed weight gives values, not a shape error,
+# and the feedback can name the mistake.
+@pytest.mark.parametrize("batch,n_in,n_out", [(5, 3, 3), (4, 3, 2), (1, 5, 7), (16, 20, 10),
+                                              (3, 1, 1)])
+def test_linear(student, rng, batch, n_in, n_out):
+    check_linear(student, rng, batch, n_in, n_out)
+
+
+@pytest.mark.check("linear")
+@pytest.mark.parametrize("batch,n_in,n_out", [(4, 3, 3), (6, 5, 2)])
+def test_linear_constant_input(student, rng, batch, n_in, n_out):
+    """x does not require grad (the first layer of a network): the weight and the bias still
+    get their own gradients, and x gets none."""
+    check_linear(student, rng, batch, n_in, n_out, x_requires_grad=False)
+
+
+@pytest.mark.check("linear")
+@pytest.mark.parametrize("x_requires_grad", [True, False], ids=["x_grad", "x_constant"])
+def test_linear_layer_used_twice(student, rng, x_requires_grad):
+    """layer(layer(x)): each parameter is used twice, its two gradients add up."""
+    check_linear(student, rng, 5, 4, 4, x_requires_grad=x_requires_grad, twice=True)
+
+
+@pytest.mark.check("matmul")
 @pytest.mark.parametrize("shapes", [((4, 3), (3, 5)), ((3, 3), (3, 3)), ((1, 2), (2, 1))], ids=str)
 def test_matmul(student, rng, shapes):
     a, b = rng.normal(size=shapes[0]), rng.normal(size=shapes[1])

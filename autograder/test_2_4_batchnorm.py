@@ -23,7 +23,9 @@ def run(request, student, rng):
     return scenario(student, rng, *request.param)
 
 
-def scenario(student, rng, m, features, eps, momentum, constant_feature=False):
+def scenario(student, rng, m, features, eps, momentum, constant_feature=False, backward=True):
+    """``backward=False``: the training batches run forward only (the eval check must not
+    depend on any backward, Sum.backward included)."""
     gamma, beta = rng.uniform(0.5, 1.5, size=features), rng.normal(size=features)
     # Features of different scales and offsets, so mean and variance both matter.
     scale, shift = rng.uniform(0.5, 3.0, size=features), rng.normal(size=features) * 2
@@ -34,7 +36,7 @@ def scenario(student, rng, m, features, eps, momentum, constant_feature=False):
     upstreams = [rng.normal(size=(m, features)) for _ in range(N_BATCHES)]
     eval_x = rng.normal(size=(m, features)) * scale + shift
     got = student.run("batchnorm", gamma=gamma, beta=beta, batches=batches, upstreams=upstreams,
-                      eval_x=eval_x, eps=eps, momentum=momentum)
+                      eval_x=eval_x, eps=eps, momentum=momentum, backward=backward)
 
     bn = torch.nn.BatchNorm1d(features, eps=eps, momentum=momentum, dtype=torch.float64)
     with torch.no_grad():
@@ -87,8 +89,10 @@ def test_train_mode_with_a_constant_feature(student, rng):
 
 
 @pytest.mark.check("eval")
-def test_eval_mode(run):
-    got, expected, what, context = run
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"m{c[0]}_f{c[1]}_eps{c[2]:g}_mom{c[3]:g}")
+def test_eval_mode(student, rng, case):
+    got, expected, what, context = scenario(student, rng, *case, backward=False)
+    context += " (forward only)"
     what = f"{what} after eval()"
     mistakes = expected["mistakes"]
     check_close(got["eval"]["out"], expected["eval"]["out"], what=f"{what}: output",
@@ -100,12 +104,14 @@ def test_eval_mode(run):
                     mistakes=_mistakes_for(mistakes, None, quantity))
 
 
-@pytest.mark.check("train")
+@pytest.mark.check("sum")
 @pytest.mark.parametrize("shape", [(4, 4), (3, 5)], ids=str)
 def test_sum_over_each_axis(student, rng, shape):
-    """Sum (written for BatchNorm) on its own: every axis, with and without keepdims."""
+    """Sum (written for BatchNorm) on its own: every axis, with and without keepdims,
+    combined with the given Add and Reshape only."""
     check_expression(student, "sums", {"a": rng.normal(size=shape)}, [True],
-                     upstream=rng.normal(size=shape[0]),
-                     what="a.sum(), a.sum(axis=0), a.sum(axis=1) and a.sum(axis=1, keepdims=True)",
+                     upstream=rng.normal(size=shape),
+                     what="a.sum(0).reshape(1, -1) + a.sum(1).reshape(-1, 1) + "
+                          "a.sum(1, keepdims=True) + a.sum()",
                      grad_hint="Sum.backward: re-insert the summed axis (np.expand_dims) unless "
                                "keepdims was set, then broadcast to the input's shape.")

@@ -22,28 +22,34 @@ def case_id(case) -> str:
     return f"x{n}x{c}x{h}x{w}_out{o}_k{k}_s{s}_p{p}"
 
 
-@pytest.fixture(params=CASES, ids=case_id)
-def run(request, student, rng):
-    n, c, h, w, o, k, s, p = request.param
+def conv_case(student, rng, case, backward: bool, x_requires_grad: bool = True):
+    """The student's and PyTorch's results for one case; ``backward=False`` runs the forward
+    only, so that the forward check never depends on Conv2d's backward."""
+    n, c, h, w, o, k, s, p = case
     x, weight, bias = rng.normal(size=(n, c, h, w)), rng.normal(size=(o, c, k, k)), rng.normal(size=o)
     ho, wo = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
     upstream = rng.normal(size=(n, o, ho, wo))
     got = student.run("conv2d", x=x, weight=weight, bias=bias, stride=s, padding=p,
-                      upstream=upstream)
+                      upstream=upstream if backward else None, x_requires_grad=x_requires_grad,
+                      backward=backward)
 
-    tx, tw, tb = (reference.tensor(a, True) for a in (x, weight, bias))
+    tx = reference.tensor(x, x_requires_grad)
+    tw, tb = reference.tensor(weight, True), reference.tensor(bias, True)
     out = torch.nn.functional.conv2d(tx, tw, tb, stride=s, padding=p)
     out.backward(reference.tensor(upstream))
     expected = {"out": reference.numpy(out), "x": reference.numpy(tx.grad),
                 "weight": reference.numpy(tw.grad), "bias": reference.numpy(tb.grad)}
     what = f"Conv2d({c}, {o}, kernel_size={k}, stride={s}, padding={p})"
     context = context_of(x=x, weight=weight) + f"; output (N, O, Ho, Wo) = {(n, o, ho, wo)}"
+    if not x_requires_grad:
+        context += "; x is a constant (requires_grad=False)"
     return got, expected, what, context, conv2d_mistakes(x, weight, bias, s, p, upstream)
 
 
 @pytest.mark.check("forward")
-def test_forward(run):
-    got, expected, what, context, mistakes = run
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_forward(student, rng, case):
+    got, expected, what, context, mistakes = conv_case(student, rng, case, backward=False)
     init = got["initial"]
     weight_shape = tuple(expected["weight"].shape)
     check_equal(tuple(init["weight_shape"]), weight_shape, what=f"{what}.weight shape of a new "
@@ -56,8 +62,19 @@ def test_forward(run):
 
 
 @pytest.mark.check("backward")
-def test_backward(run):
-    got, expected, what, context, mistakes = run
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_backward(student, rng, case):
+    check_conv_backward(*conv_case(student, rng, case, backward=True))
+
+
+@pytest.mark.check("backward")
+@pytest.mark.parametrize("case", CASES[1:3], ids=case_id)
+def test_backward_constant_input(student, rng, case):
+    """x does not require grad (a first layer): weight and bias still get their gradients."""
+    check_conv_backward(*conv_case(student, rng, case, backward=True, x_requires_grad=False))
+
+
+def check_conv_backward(got, expected, what, context, mistakes):
     context += "; backward seeded with a random upstream gradient"
     check_grad(got["x"], expected["x"], what=f"{what}: gradient of x", context=context,
                hint=HINTS["conv2d_input_grad"], mistakes=mistakes["x"])

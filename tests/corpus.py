@@ -22,6 +22,9 @@ HW1 = {p.number: p.points for p in RUBRIC.select(["1"])}
 FULL = sum(HW1.values())
 # A wrong ReLU fails Part 2.2 and the Sequential check of Part 2.1 (whose network has a ReLU).
 WITHOUT_RELU = FULL - HW1["2.2"] - RUBRIC.by_number["2.1"].checks["sequential"]
+# A broken nn/batchnorm.py costs 2.4 except its `sum` check: Sum lives in functional.py and is
+# graded on its own (docs/grading-principle.md).
+WITHOUT_BATCHNORM = FULL - HW1["2.4"] + RUBRIC.by_number["2.4"].checks["sum"]
 RELU = "        return F.relu(x)"
 
 
@@ -167,12 +170,12 @@ def build(directory: Path, work: Path, escape_to: Path) -> Dict[str, Expected]:
     replace_once(tree / "mytorch/nn/batchnorm.py", "var = (centered * centered).sum(axis=0) / m",
          "var = (centered * centered).sum(axis=0) / (m - 1)")
     tar_of(tree, directory / "partial_batchnorm.tar", "w:gz")
-    expected["partial_batchnorm"] = Expected(FULL - HW1["2.4"], "ok")
+    expected["partial_batchnorm"] = Expected(WITHOUT_BATCHNORM, "ok")
 
     tree = variant(work, "syntax")
     (tree / "mytorch/nn/batchnorm.py").write_text("def broken(:\n")
     tar_of(tree, directory / "syntax_error.tar")
-    expected["syntax_error"] = Expected(FULL - HW1["2.4"], "ok")
+    expected["syntax_error"] = Expected(WITHOUT_BATCHNORM, "ok")
 
     tree = variant(work, "relu_identity")          # the control: the hostile ones' genuine work
     replace_once(tree / "mytorch/nn/activations.py", RELU, relu_attack("pass"))

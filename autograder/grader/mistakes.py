@@ -45,11 +45,13 @@ def sgd_mistakes(params, grads, lr: float, momentum: float = 0.0) -> dict:
 
 def adam_trajectory(params, grads, lr: float = 0.001, betas=(0.9, 0.999), eps: float = 1e-8,
                     bias_correction: bool = True, eps_inside: bool = False,
-                    sign: float = -1.0) -> list:
+                    sign: float = -1.0, efficient: bool = False) -> list:
     """Parameters after every step of Adam written with the given (possibly wrong) choices.
 
     The right one: m <- b1 m + (1 - b1) g, v <- b2 v + (1 - b2) g^2, m_hat = m / (1 - b1^t),
     v_hat = v / (1 - b2^t), W <- W - lr m_hat / (sqrt(v_hat) + eps).
+    ``efficient``: Kingma & Ba's "efficient" ordering (Section 2 of the paper), also right:
+    W <- W - lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps).
     """
     beta1, beta2 = betas
     params = [np.array(p, dtype=np.float64) for p in params]
@@ -60,6 +62,10 @@ def adam_trajectory(params, grads, lr: float = 0.001, betas=(0.9, 0.999), eps: f
         for k, g in enumerate(step_grads):
             m[k] = beta1 * m[k] + (1 - beta1) * g
             v[k] = beta2 * v[k] + (1 - beta2) * g * g
+            if efficient:
+                step_size = lr * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
+                params[k] = params[k] + sign * step_size * m[k] / (np.sqrt(v[k]) + eps)
+                continue
             m_hat, v_hat = m[k], v[k]
             if bias_correction:
                 m_hat, v_hat = m[k] / (1 - beta1 ** t), v[k] / (1 - beta2 ** t)

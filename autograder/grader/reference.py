@@ -26,6 +26,10 @@ class TorchOps:
     relu = staticmethod(torch.relu)
 
     @staticmethod
+    def transpose(x: torch.Tensor) -> torch.Tensor:
+        return x.T
+
+    @staticmethod
     def cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return torch.nn.functional.cross_entropy(logits, target.long())
 

@@ -161,8 +161,13 @@ def describe_layer(layer: Any) -> dict:
     if kind == "BatchNorm1d":
         return {"kind": kind, "gamma": array("gamma"), "beta": array("beta"),
                 "running_mean": array("running_mean"), "running_var": array("running_var"),
-                "eps": float(getattr(layer, "eps", 1e-5))}
+                "eps": _setting(getattr(layer, "eps", 1e-5))}
     return {"kind": kind}
+
+
+def _setting(value: Any) -> float:
+    """A layer setting stored as a float or as a Tensor (eps = Tensor(1e-5)), as a float."""
+    return float(np.asarray(getattr(value, "data", value), dtype=np.float64))
 
 
 def _as_floats(values: Any) -> Optional[List[float]]:

@@ -14,10 +14,22 @@ from autograder.common import expressions
 
 
 # ---------------------------------------------------------------------------- helpers
-def _tensor(data, requires_grad: bool = False, is_parameter: bool = False):
+def _import_mytorch():
+    """Import the student's package the way a user does (``import mytorch``, then the Tensor
+    module first), so that a design with circular imports loads in the same order whichever
+    probe runs first; returns the Tensor class."""
+    import mytorch  # noqa: F401
     from mytorch.tensor import Tensor
-    return Tensor(np.array(data, dtype=np.float64), requires_grad=requires_grad,
-                  is_parameter=is_parameter)
+    return Tensor
+
+
+def _tensor(data, requires_grad: bool = False, is_parameter: bool = False):
+    """A student Tensor: floats as float64, integer arrays (class labels) kept as integers."""
+    Tensor = _import_mytorch()
+    array = np.array(data)
+    if array.dtype.kind not in "iu":
+        array = array.astype(np.float64)
+    return Tensor(array, requires_grad=requires_grad, is_parameter=is_parameter)
 
 
 def _data(t) -> Optional[np.ndarray]:
@@ -26,6 +38,11 @@ def _data(t) -> Optional[np.ndarray]:
     if t is None:
         return None
     return np.array(getattr(t, "data", t), dtype=np.float64)
+
+
+def _number(value) -> float:
+    """A setting stored as a float or as a Tensor (eps, momentum), as a float."""
+    return float(np.asarray(getattr(value, "data", value), dtype=np.float64))
 
 
 def _flags(t) -> dict:
@@ -46,18 +63,113 @@ def _grad_report(t) -> dict:
     return report
 
 
+# How the student's own Tensor.backward hands its seed to the engine: "tensor" or "array".
+# Found once per process (see _seed_form) and then used for every upstream gradient.
+_SEED_FORM: List[str] = []
+
+
+def _seed_form() -> str:
+    """Whether the student's engine takes gradients as Tensors or as numpy arrays.
+
+    First ask the student's own ``Tensor.backward``: on ``a + b`` (Add is given) it calls
+    ``autograd_engine.backward`` with its seed, which a spy records. If the spy sees no call
+    (Tensor.backward holds its own reference to the engine function), try both forms on a
+    fresh ``a + b`` and keep the one that gives a + b's gradient. Numpy arrays are the
+    default when neither tells.
+    """
+    if _SEED_FORM:
+        return _SEED_FORM[0]
+    Tensor = _import_mytorch()
+    from mytorch import autograd_engine
+    engine_backward = autograd_engine.backward
+    seen: List[object] = []
+
+    def spy(grad_fn, grad, *args, **kwargs):
+        seen.append(grad)
+        return engine_backward(grad_fn, grad, *args, **kwargs)
+
+    form = ""
+    # The engine function under every name Tensor.backward can reach it by.
+    names = [(autograd_engine, "backward")]
+    tensor_globals = getattr(getattr(Tensor, "backward", None), "__globals__", {})
+    names += [(tensor_globals, key) for key, value in list(tensor_globals.items())
+              if value is engine_backward]
+    for owner, key in names:
+        _assign(owner, key, spy)
+    try:
+        a = _tensor(np.ones((2, 2)), True)
+        (a + _tensor(np.ones((2, 2)), True)).backward()
+    except Exception:   # noqa: BLE001 - a broken engine: the probing below decides
+        pass
+    finally:
+        for owner, key in names:
+            _assign(owner, key, engine_backward)
+    if seen:
+        form = "tensor" if isinstance(seen[0], Tensor) else "array"
+    else:
+        for candidate in ("array", "tensor"):
+            a = _tensor(np.ones((2, 2)), True)
+            try:
+                out = a + _tensor(np.ones((2, 2)))
+                engine_backward(out.grad_fn, _seed(np.full((2, 2), 2.0), candidate))
+            except Exception:   # noqa: BLE001 - this form does not work: try the other
+                continue
+            if np.array_equal(_data(getattr(a, "grad", None)), np.full((2, 2), 2.0)):
+                form = candidate
+                break
+    _SEED_FORM.append(form or "array")
+    return _SEED_FORM[0]
+
+
+def _assign(owner, key: str, value) -> None:
+    if isinstance(owner, dict):
+        owner[key] = value
+    else:
+        setattr(owner, key, value)
+
+
+def _seed(upstream, form: str):
+    array = np.array(upstream, dtype=np.float64)
+    if form == "tensor":
+        from mytorch.tensor import Tensor
+        return Tensor(array)
+    return array
+
+
 def _backward(out, upstream: Optional[np.ndarray]) -> None:
     """Backpropagate from ``out``: Tensor.backward() when no upstream gradient is given,
-    else the engine's backward seeded with it."""
+    else the engine's backward seeded with it, in the form the student's own
+    Tensor.backward uses (a Tensor or a numpy array, see _seed_form)."""
     if upstream is None:
         out.backward()
     else:
         from mytorch import autograd_engine
-        autograd_engine.backward(out.grad_fn, np.asarray(upstream, dtype=np.float64))
+        autograd_engine.backward(out.grad_fn, _seed(upstream, _seed_form()))
+
+
+def _backward_if_graph(out, upstream: Optional[np.ndarray]) -> dict:
+    """Backpropagate when ``out`` requires grad. On a constant ``out`` PyTorch raises and
+    some designs do nothing: both are fine, so an error there is recorded, not raised."""
+    if getattr(out, "requires_grad", False):
+        _backward(out, upstream)
+        return {"raised": ""}
+    try:
+        _backward(out, upstream)
+    except Exception as error:   # noqa: BLE001 - raising here is what PyTorch does
+        return {"raised": type(error).__name__}
+    return {"raised": ""}
+
+
+def _transpose(x):
+    """x.T, whether the student's Tensor has ``T`` as a property or as a method ``T()``."""
+    t = x.T
+    return t() if callable(t) and not hasattr(t, "data") else t
 
 
 class _MyTorchOps:
     """The ``ops`` of expressions.py for MyTorch."""
+
+    transpose = staticmethod(_transpose)
 
     @staticmethod
     def relu(x):
@@ -72,14 +184,25 @@ class _MyTorchOps:
 
 # ---------------------------------------------------------------------------- graph ops
 def expression(name: str, inputs: List[np.ndarray], requires_grad: List[bool],
-               upstream: Optional[np.ndarray] = None, backward: bool = True) -> dict:
-    """Run ``expressions.<name>`` on student tensors, then backpropagate."""
+               upstream: Optional[np.ndarray] = None, backward: bool = True,
+               numbers_may_be_rejected: bool = False) -> dict:
+    """Run ``expressions.<name>`` on student tensors, then backpropagate.
+
+    ``numbers_may_be_rejected``: the computation mixes Tensors and Python numbers, and a
+    Tensor whose operators take Tensors only may refuse with a TypeError (reported as
+    ``rejected``, not raised)."""
     tensors = [_tensor(x, rg) for x, rg in zip(inputs, requires_grad)]
-    named = expressions.lookup(name)(_MyTorchOps, *tensors)
+    try:
+        named = expressions.lookup(name)(_MyTorchOps, *tensors)
+    except TypeError as error:
+        if not numbers_may_be_rejected:
+            raise
+        return {"rejected": f"TypeError: {error}"}
     out = named["out"]
-    result = {"out": _data(out), "out_flags": _flags(out), "inputs": [], "intermediates": {}}
+    result = {"out": _data(out), "out_flags": _flags(out), "inputs": [], "intermediates": {},
+              "backward": {"raised": ""}}
     if backward:
-        _backward(out, upstream)
+        result["backward"] = _backward_if_graph(out, upstream)
     for t in tensors:
         result["inputs"].append({**_flags(t), **_grad_report(t)})
     for key, t in named.items():
@@ -90,9 +213,9 @@ def expression(name: str, inputs: List[np.ndarray], requires_grad: List[bool],
 
 def integer_target_cross_entropy(logits: np.ndarray, target: np.ndarray) -> dict:
     """cross_entropy with an integer label tensor that does not require grad."""
-    from mytorch.tensor import Tensor
+    _import_mytorch()
     x = _tensor(logits, True)
-    t = Tensor(np.asarray(target))
+    t = _tensor(np.asarray(target, dtype=np.int64))
     loss = _MyTorchOps.cross_entropy(x, t)
     loss.backward()
     return {"out": _data(loss), "out_flags": _flags(loss),
@@ -101,6 +224,7 @@ def integer_target_cross_entropy(logits: np.ndarray, target: np.ndarray) -> dict
 
 def graph_structure() -> Dict[str, dict]:
     """How Function.apply links nodes, for the three kinds of parent, using Add (given)."""
+    _import_mytorch()
     from mytorch import autograd_engine as engine
     leaf = _tensor(np.ones((2, 3)), requires_grad=True)
     const = _tensor(np.ones((2, 3)))
@@ -148,35 +272,46 @@ def _set(param, value: np.ndarray) -> None:
     param.data = np.array(value, dtype=np.float64)
 
 
-def linear(weight: np.ndarray, bias: np.ndarray, x: np.ndarray, upstream: np.ndarray) -> dict:
+def linear(weight: np.ndarray, bias: np.ndarray, x: np.ndarray, upstream: np.ndarray,
+           x_requires_grad: bool = True, twice: bool = False) -> dict:
+    """A Linear layer with the given weights; ``twice``: out = layer(layer(x)), so that each
+    parameter is used twice (a square layer)."""
+    _import_mytorch()
     from mytorch.nn.linear import Linear
     out_features, in_features = weight.shape
     layer = Linear(in_features, out_features)
-    report = _layer_with_weights(layer, weight, bias, x, upstream)
+    report = _layer_with_weights(layer, weight, bias, x, upstream, x_requires_grad, twice=twice)
     report["initial"].update(weight_flags=_flags(layer.weight),
                              weight_is_parameter=bool(getattr(layer.weight, "is_parameter", False)))
     return report
 
 
 def _layer_with_weights(layer, weight: np.ndarray, bias: np.ndarray, x: np.ndarray,
-                        upstream: np.ndarray) -> dict:
-    """A new layer's parameter shapes; then, with the given weights, forward and backward."""
+                        upstream: Optional[np.ndarray], x_requires_grad: bool = True,
+                        backward: bool = True, twice: bool = False) -> dict:
+    """A new layer's parameter shapes; then, with the given weights, forward and (unless
+    ``backward`` is False) backward seeded with ``upstream``."""
     initial = {"weight_shape": list(_data(layer.weight).shape),
                "bias_shape": list(_data(layer.bias).shape),
                "n_parameters": len(list(layer.parameters()))}
     _set(layer.weight, weight)
     _set(layer.bias, bias)
-    tx = _tensor(x, True)
+    tx = _tensor(x, x_requires_grad)
     out = layer(tx)
-    _backward(out, upstream)
-    return {"initial": initial, "out": _data(out), "out_flags": _flags(out),
-            "weight": _grad_report(layer.weight), "bias": _grad_report(layer.bias),
-            "x": _grad_report(tx)}
+    if twice:
+        out = layer(out)
+    report = {"initial": initial, "out": _data(out), "out_flags": _flags(out)}
+    if backward:
+        _backward(out, upstream)
+        report.update(weight=_grad_report(layer.weight), bias=_grad_report(layer.bias),
+                      x=_grad_report(tx))
+    return report
 
 
 def sequential(weights: List[np.ndarray], biases: List[np.ndarray], x: np.ndarray,
                upstream: np.ndarray) -> dict:
     """Linear -> ReLU -> Linear ... as a Sequential."""
+    _import_mytorch()
     from mytorch.nn.activations import ReLU
     from mytorch.nn.linear import Linear
     from mytorch.nn.sequential import Sequential
@@ -198,8 +333,10 @@ def sequential(weights: List[np.ndarray], biases: List[np.ndarray], x: np.ndarra
 
 def batchnorm(gamma: np.ndarray, beta: np.ndarray, batches: List[np.ndarray],
               upstreams: List[np.ndarray], eval_x: np.ndarray, eps: float,
-              momentum: float) -> dict:
-    """Train on several batches (forward + backward each), then evaluate one batch."""
+              momentum: float, backward: bool = True) -> dict:
+    """Train on several batches (forward, and backward unless ``backward`` is False), then
+    evaluate one batch."""
+    _import_mytorch()
     from mytorch.nn.batchnorm import BatchNorm1d
     bn = BatchNorm1d(gamma.shape[0], eps=eps, momentum=momentum)
     _set(bn.gamma, gamma)
@@ -210,11 +347,13 @@ def batchnorm(gamma: np.ndarray, beta: np.ndarray, batches: List[np.ndarray],
         bn.beta.grad = None
         tx = _tensor(x, True)
         out = bn(tx)
-        _backward(out, upstream)
-        steps.append({"out": _data(out), "x": _grad_report(tx), "gamma": _grad_report(bn.gamma),
-                      "beta": _grad_report(bn.beta),
-                      "running_mean": _data(bn.running_mean),
-                      "running_var": _data(bn.running_var)})
+        step = {"out": _data(out), "running_mean": _data(bn.running_mean),
+                "running_var": _data(bn.running_var)}
+        if backward:
+            _backward(out, upstream)
+            step.update(x=_grad_report(tx), gamma=_grad_report(bn.gamma),
+                        beta=_grad_report(bn.beta))
+        steps.append(step)
     bn.eval()
     out = bn(_tensor(eval_x))
     return {"train": steps, "eval": {"out": _data(out), "running_mean": _data(bn.running_mean),
@@ -224,24 +363,27 @@ def batchnorm(gamma: np.ndarray, beta: np.ndarray, batches: List[np.ndarray],
 # ---------------------------------------------------------------------------- optimizers
 def optimizer_steps(kind: str, params: List[np.ndarray], grads: List[List[np.ndarray]],
                     options: dict) -> dict:
-    """Give parameters fixed gradients and step; report the parameters after every step."""
-    from mytorch.tensor import Tensor
+    """Give parameters fixed gradients and step; report the parameters after every step, and
+    what step() left in each .grad: "unchanged", "cleared" (None or zeros) or "changed"."""
+    Tensor = _import_mytorch()
     if kind == "sgd":
         from mytorch.optim.sgd import SGD as Optimizer
     else:
         from mytorch.optim.adam import Adam as Optimizer
     tensors = [_tensor(p, requires_grad=True, is_parameter=True) for p in params]
     optimizer = Optimizer(tensors, **options)
-    history, grads_unchanged = [], True
+    history, grads_after = [], []
     for step_grads in grads:
         optimizer.zero_grad()
         for t, g in zip(tensors, step_grads):
             t.grad = Tensor(np.array(g, dtype=np.float64))
         optimizer.step()
         for t, g in zip(tensors, step_grads):
-            grads_unchanged &= bool(np.array_equal(_data(t.grad), g))
+            left = _data(getattr(t, "grad", None))
+            grads_after.append("cleared" if left is None or not left.any() else
+                               "unchanged" if np.array_equal(left, g) else "changed")
         history.append([_data(t) for t in tensors])
-    return {"history": history, "grads_unchanged": grads_unchanged,
+    return {"history": history, "grads_after": grads_after,
             "flags": [_flags(t) for t in tensors]}
 
 
@@ -254,16 +396,20 @@ def mnist_training(seed: int, columns: int = 100, interactive: bool = True) -> d
 
 # ---------------------------------------------------------------------------- Part 4.2: Conv2d
 def conv2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, stride: int, padding: int,
-           upstream: np.ndarray) -> dict:
-    """A Conv2d layer with the given weights: forward, then backward seeded with ``upstream``."""
+           upstream: Optional[np.ndarray] = None, x_requires_grad: bool = True,
+           backward: bool = True) -> dict:
+    """A Conv2d layer with the given weights: forward, then (unless ``backward`` is False)
+    backward seeded with ``upstream``."""
+    _import_mytorch()
     from mytorch.nn.conv import Conv2d
     out_channels, in_channels, kernel_size, _ = weight.shape
     layer = Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=padding)
-    return _layer_with_weights(layer, weight, bias, x, upstream)
+    return _layer_with_weights(layer, weight, bias, x, upstream, x_requires_grad, backward)
 
 
 def flatten(x: np.ndarray, upstream: np.ndarray) -> dict:
     """Flatten: forward, then backward seeded with ``upstream``."""
+    _import_mytorch()
     from mytorch.nn.conv import Flatten
     tx = _tensor(x, True)
     out = Flatten()(tx)

@@ -1,0 +1,1 @@
+"""MyTorch in the original course conventions (compatibility test data)."""
