@@ -397,3 +397,30 @@ def test_student_code_cannot_read_the_hidden_tests(bundles, nobody_venv, tmp_pat
     relu = next(t for t in data["tests"] if t["name"] == "2.2 ReLU: relu")
     assert relu["status"] == "failed"
     assert next(t for t in data["tests"] if t["name"].endswith(": sgd"))["status"] == "passed"
+
+
+# ------------------------------------------------------------------ Autolab settings, local image
+def test_autolab_assessment_settings_match_the_rubric(bundles):
+    text = bundles["autolab"][2].read_text()
+    assert "handin_filename: handin.tar" in text
+    for part in RUBRIC.parts:
+        assert f"  - name: {part.name}\n" in text and f"    max_score: {part.points:g}\n" in text
+    timeout = int(text.split("autograde_timeout: ")[1].split()[0])
+    assert 420 < timeout < 900                         # the grader's deadline, under Tango's cap
+    assert "MNIST accuracy" in text
+
+
+@pytest.mark.slow
+def test_grade_local_grades_a_folder(bundles, tmp_path):
+    handins = tmp_path / "handins"
+    handins.mkdir()
+    (handins / "bad.tar").write_bytes(b"not a tar at all")
+    shutil.copytree(HANDOUT, handins / "stub", ignore=shutil.ignore_patterns("__pycache__"))
+    done = subprocess.run([sys.executable, str(builders.IMAGE_DIR / "grade_local.py"),
+                           str(bundles["autolab"][0]), str(handins), str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    rows = (tmp_path / "out" / "scores.csv").read_text().splitlines()
+    assert rows[0].startswith("handin," + ",".join(p.name for p in RUBRIC.parts))
+    assert [row.split(",")[0] for row in rows[1:]] == ["bad", "stub"]
+    assert "not a tar archive" in (tmp_path / "out" / "bad.txt").read_text()
