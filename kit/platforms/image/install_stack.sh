@@ -23,8 +23,10 @@ venv="${MYTORCH_VENV:-/opt/mytorch/venv}"
 torch_index="${MYTORCH_TORCH_INDEX-https://download.pytorch.org/whl/cpu}"
 export DEBIAN_FRONTEND=noninteractive
 
-new_enough() {      # Python >= 3.11 that can build a venv with pip in it
-    "$1" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1
+new_enough() {      # Python >= 3.11 that can build a venv with pip in it and extracts hand-ins
+    # with tarfile's "data" filter (PEP 706: 3.11.4+, or a distribution's backport)
+    "$1" -c 'import sys, venv, ensurepip, tarfile
+sys.exit(sys.version_info < (3, 11) or not hasattr(tarfile, "data_filter"))' >/dev/null 2>&1
 }
 
 apt_install() {
@@ -33,12 +35,16 @@ apt_install() {
 }
 
 pick_python() {
-    if [ -n "${MYTORCH_PYTHON:-}" ]; then
-        new_enough "$MYTORCH_PYTHON" || {
+    if [ -n "${MYTORCH_PYTHON:-}" ]; then      # chosen by hand: >= 3.11 with venv is enough
+        "$MYTORCH_PYTHON" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' \
+            >/dev/null 2>&1 || {
             echo "install_stack.sh: $MYTORCH_PYTHON is not Python >= 3.11 with venv" >&2; exit 1; }
+        new_enough "$MYTORCH_PYTHON" || echo "install_stack.sh: warning: $MYTORCH_PYTHON has no" \
+            "tarfile data filter (Python < 3.11.4): hand-ins in a tar cannot be extracted" >&2
         echo "$MYTORCH_PYTHON"; return
     fi
-    if command -v python3 >/dev/null && python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    if command -v python3 >/dev/null && python3 -c 'import sys, tarfile
+sys.exit(sys.version_info < (3, 11) or not hasattr(tarfile, "data_filter"))'; then
         new_enough python3 || apt_install python3-venv >&2     # Ubuntu 24.04: ensurepip
         echo python3; return
     fi
