@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from autograder.common.paths import HIDDEN_DIR
+from autograder.grader import budget
 from autograder.grader.results import part_and_check
 from autograder.grader.rubric import Rubric
 from autograder.grader.cli import default_target
@@ -35,6 +36,34 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
     for item in items:
         part_and_check(item, RUBRIC)          # a test outside the rubric is a grader bug
+
+
+# AUTOGRADER_DEADLINE: one deadline for the run, shared out over the checks (budget.py).
+CHECK_OF: dict = {}
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    seconds = budget.deadline_from_environment()
+    if seconds is None:
+        return
+    for item in session.items:
+        part, check = part_and_check(item, RUBRIC)
+        CHECK_OF[item.nodeid] = (part.number, check)
+    names = {p.number: p.name for p in RUBRIC.parts}
+    configured = RUBRIC.platforms.get("time_weights", {})
+    budget.ACTIVE = budget.Budget(seconds, budget.weights_for(set(CHECK_OF.values()), names,
+                                                              configured))
+    budget.ACTIVE.add_tests(CHECK_OF.values())
+
+
+def pytest_runtest_logstart(nodeid: str, location: tuple) -> None:
+    if budget.ACTIVE is not None:
+        budget.ACTIVE.current = CHECK_OF.get(nodeid)
+
+
+def pytest_runtest_logfinish(nodeid: str, location: tuple) -> None:
+    if budget.ACTIVE is not None and nodeid in CHECK_OF:
+        budget.ACTIVE.finished(CHECK_OF[nodeid])
 
 
 @pytest.fixture(scope="session")

@@ -113,7 +113,8 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
 def cmd_autolab(args: argparse.Namespace) -> int:
     from kit.platforms import builders
     paths = builders.build_autolab(Path(args.out), hidden=not args.no_hidden)
-    print("Wrote " + " and ".join(map(str, paths)) + " (upload both to the Autolab assessment).")
+    print("Wrote " + ", ".join(map(str, paths)) + " (upload autograde.tar and autograde-Makefile "
+          "to the Autolab assessment; the .yml holds its settings: docs/platforms.md).")
     return 0
 
 

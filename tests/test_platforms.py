@@ -5,14 +5,19 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+import tarfile
+import tempfile
 import zipfile
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
 import corpus
 from autograder.grader.rubric import Rubric
-from kit.paths import SOLUTION
+from autograder.grader import visibility
+from kit.paths import HANDOUT, SOLUTION
 from kit.platforms import builders
 from kit.textpatch import replace_once
 
@@ -43,17 +48,35 @@ def bundles(tmp_path_factory):
             "autolab": builders.build_autolab(out)}
 
 
-def run_gradescope(bundle: Path, root: Path, submission) -> dict:
-    """Lay out GRADESCOPE_ROOT like /autograder, run run_autograder, return results.json."""
+def run_gradescope(bundle: Path, root: Path, submission, python: str = "",
+                   stdout: Optional[list] = None) -> dict:
+    """Lay out GRADESCOPE_ROOT as Gradescope does and run the copied run_autograder there.
+
+    The zip is unpacked into root/source (Gradescope runs setup.sh from there), run_autograder
+    is COPIED to root/run_autograder and run with the working directory root, the hand-in is in
+    root/submission and the result goes to root/results/results.json."""
+    root.mkdir(parents=True)
+    os.chmod(root, 0o755)
     with zipfile.ZipFile(bundle) as archive:
         archive.extractall(root / "source")
-    for name in ("setup.sh", "run_autograder"):
+    for name in ("setup.sh", "run_autograder", "install_stack.sh"):
         os.chmod(root / "source" / name, 0o755)
+    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "results").mkdir()
     submission(root / "submission")
-    done = subprocess.run([str(root / "source" / "run_autograder")], capture_output=True,
-                          text=True, env={**os.environ, "GRADESCOPE_ROOT": str(root)}, timeout=600)
+    env = {**os.environ, "GRADESCOPE_ROOT": str(root), "MYTORCH_PYTHON": python or sys.executable}
+    done = subprocess.run([str(root / "run_autograder")], cwd=root, capture_output=True,
+                          text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr
+    if stdout is not None:
+        stdout.append(done.stdout)
     return json.loads((root / "results" / "results.json").read_text())
+
+
+def student_visible(data: dict) -> str:
+    """Every results.json field a student can read (stdout_visibility is hidden)."""
+    return "\n".join([data.get("output", "")] + [t["name"] + "\n" + t["output"]
+                                                 for t in data["tests"]])
 
 
 def test_gradescope_zip_has_what_gradescope_needs(bundles):
@@ -66,7 +89,15 @@ def test_gradescope_zip_has_what_gradescope_needs(bundles):
     requirements = zipfile.ZipFile(bundles["gradescope"]).read("requirements.txt").decode()
     assert "torch==2.13.0" in requirements and all("==" in line for line in requirements.split())
     setup = zipfile.ZipFile(bundles["gradescope"]).read("setup.sh").decode()
-    assert "download.pytorch.org/whl/cpu" in setup
+    assert "install_stack.sh" in setup
+    installer = zipfile.ZipFile(bundles["gradescope"]).read("install_stack.sh").decode()
+    assert "download.pytorch.org/whl/cpu" in installer and " -m venv " in installer
+    run = zipfile.ZipFile(bundles["gradescope"]).read("run_autograder").decode()
+    assert "GRADESCOPE_ROOT:-/autograder}/source" not in run       # resolved below, not nested
+    assert '$root/source' in run and "/bin/python" in run
+
+
+@pytest.mark.slow
 
 
 def test_gradescope_grades_a_handin_tar(bundles, tmp_path):
@@ -77,8 +108,51 @@ def test_gradescope_grades_a_handin_tar(bundles, tmp_path):
     check_gradescope_schema(data)
     assert data["score"] == RUBRIC.total
     assert len(data["tests"]) >= sum(len(p.checks) for p in RUBRIC.parts)
+    assert data["output_format"] == "text" and data["stdout_visibility"] == "hidden"
+    [board] = data["leaderboard"]
+    assert board["name"].startswith("MNIST accuracy") and 92 <= board["value"] <= 100
+    hidden = {t["name"]: t["visibility"] for t in data["tests"]}
+    assert hidden["2.2 ReLU: relu"] == RUBRIC.platforms["hidden_visibility"]
+    assert hidden["2.3 SGD: sgd"] == "visible"
 
 
+def test_gradescope_grades_the_handout_zero(bundles, tmp_path):
+    def submit(directory: Path) -> None:
+        directory.mkdir()
+        corpus.tar_of(HANDOUT, directory / "handin.tar")
+    data = run_gradescope(bundles["gradescope"], tmp_path / "autograder", submit)
+    check_gradescope_schema(data)
+    assert data["score"] == 0 and "Not implemented yet" in data["output"]
+    assert "Traceback" not in student_visible(data)
+    assert "leaderboard" not in data
+
+
+@pytest.mark.slow
+def test_gradescope_shows_nothing_of_a_hidden_test(bundles, tmp_path):
+    # Correct on the public shapes; wrong on 4-d inputs, which only the hidden tests use.
+    def submit(directory: Path) -> None:
+        tree = corpus.variant(tmp_path, "rank4")
+        replace_once(tree / "mytorch/nn/activations.py", corpus.RELU,
+                     "        if x.data.ndim == 4:\n            print('INPUT', x.data.shape, "
+                     "x.data.ravel()[:3])\n            raise ValueError(f'saw {x.data.shape} "
+                     "{x.data.ravel()[:3]}')\n" + corpus.RELU)
+        directory.mkdir()
+        corpus.tar_of(tree, directory / "handin.tar")
+    stdout: list = []
+    data = run_gradescope(bundles["gradescope"], tmp_path / "autograder", submit, stdout=stdout)
+    check_gradescope_schema(data)
+    relu = next(t for t in data["tests"] if t["name"] == "2.2 ReLU: relu")
+    assert relu["status"] == "failed" and relu["output"] == visibility.HIDDEN_FAILURE
+    assert relu["visibility"] == RUBRIC.platforms["hidden_visibility"]
+    assert data["score"] == RUBRIC.total - RUBRIC.by_number["2.2"].points
+    for text in (student_visible(data), stdout[0]):   # stdout: Gradescope's (hidden) log too
+        for secret in ("2, 2, 2, 3", "saw ", "INPUT", "test_relu_hidden", "relu_of_sum",
+                       "hidden/"):
+            assert secret not in text
+    assert "Checks that include hidden tests are shown" in data["output"]
+
+
+@pytest.mark.slow
 def test_gradescope_grades_uploaded_folders(bundles, tmp_path):
     def submit(directory: Path) -> None:
         tree = corpus.variant(tmp_path, "sgd_sign")
@@ -102,9 +176,39 @@ def test_gradescope_bad_archive_scores_zero_with_a_reason(bundles, tmp_path):
     assert data["output"].startswith("Your hand-in could not be graded: not a tar archive")
 
 
+def test_run_autograder_also_runs_from_source(bundles, tmp_path):
+    """Run as source/run_autograder (without GRADESCOPE_ROOT/source holding the grader)."""
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(bundles["gradescope"]) as archive:
+        archive.extractall(tmp_path / "elsewhere")
+    script = tmp_path / "elsewhere" / "run_autograder"
+    os.chmod(script, 0o755)
+    (root / "submission").mkdir(parents=True)
+    (root / "submission" / "handin.tar").write_bytes(b"not a tar at all")
+    done = subprocess.run([str(script)], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "GRADESCOPE_ROOT": str(root),
+                               "MYTORCH_PYTHON": sys.executable}, timeout=600)
+    assert done.returncode == 0, done.stderr
+    data = json.loads((root / "results" / "results.json").read_text())
+    assert data["score"] == 0 and "not a tar archive" in data["output"]
+
+
+def test_run_autograder_without_its_environment_says_so(bundles, tmp_path):
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(bundles["gradescope"]) as archive:
+        archive.extractall(root / "source")
+    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
+    os.chmod(root / "run_autograder", 0o755)
+    done = subprocess.run([str(root / "run_autograder")], cwd=root, capture_output=True,
+                          text=True, env={**os.environ, "GRADESCOPE_ROOT": str(root),
+                                          "MYTORCH_VENV": str(tmp_path / "no-venv")})
+    assert done.returncode == 1 and "setup.sh" in done.stderr
+    assert "not set up" in json.loads((root / "results" / "results.json").read_text())["output"]
+
+
 def run_autolab(bundles, job: Path, handin: Path) -> list:
     job.mkdir()
-    tar, makefile = bundles["autolab"]
+    tar, makefile, _settings = bundles["autolab"]
     shutil.copy(tar, job / "autograde.tar")
     shutil.copy(makefile, job / "Makefile")
     shutil.copy(handin, job / "handin.tar")
@@ -114,12 +218,15 @@ def run_autolab(bundles, job: Path, handin: Path) -> list:
     return done.stdout.strip().splitlines()
 
 
+@pytest.mark.slow
 def test_autolab_last_line_is_the_scores_json(bundles, tmp_path):
     handin = tmp_path / "handin.tar"
     corpus.tar_of(SOLUTION, handin)
     lines = run_autolab(bundles, tmp_path / "job", handin)
     scores = json.loads(lines[-1])["scores"]
     assert scores == {p.name: p.points for p in RUBRIC.parts}
+    total, accuracy = json.loads(lines[-1])["scoreboard"]
+    assert total == RUBRIC.total and 92 <= accuracy <= 100
     assert any(line.startswith("Total: ") for line in lines)
 
 
@@ -132,3 +239,187 @@ def test_autolab_unsafe_archive_scores_zero(bundles, tmp_path):
     assert json.loads(lines[-1])["scores"] == {p.name: 0.0 for p in RUBRIC.parts}
     assert any("unsafe archive" in line for line in lines)
     assert not (tmp_path / "escaped.txt").exists() and list(escape.iterdir()) == []
+
+
+# ------------------------------------------------------------------ the masking rule, directly
+def test_one_masking_rule_for_every_output():
+    from autograder.grader import report
+    from autograder.grader.scoring import TestOutcome, score_checks
+    from kit.batch import scoring as batch_scoring
+    part = RUBRIC.by_number["2.2"]
+    secret = "ReLU()(x) forward on: x shape (2, 2, 2, 3) expected 0.25, got -0.25"
+    hidden = TestOutcome("autograder/hidden/test_hidden_2_2_relu.py::test_relu_hidden[(2, 2, 2, 3)]",
+                         "2.2", "relu", passed=False, message=secret)
+    public = TestOutcome("autograder/test_2_2_relu.py::test_relu[1]", "2.2", "relu", passed=True)
+    results = score_checks([part], [hidden, public])
+    texts = [report.feedback_text(results, verbose, report.PLAIN) for verbose in (False, True)]
+    data = report.gradescope_results([part], results, 1.0, hidden_visibility="after_published")
+    texts += [student_visible(data), report.autolab_line([part], results),
+              batch_scoring.student_message(hidden)]
+    for text in texts:
+        assert "2, 2, 2, 3" not in text and "expected" not in text and "test_relu_hidden" not in text
+    assert data["tests"][0]["visibility"] == "after_published"
+    assert batch_scoring.student_message(hidden) == visibility.HIDDEN_FAILURE
+    with pytest.raises(ValueError):
+        report.gradescope_results([part], results, 1.0, hidden_visibility="soon")
+
+
+# ------------------------------------------------------------------ install_stack.sh (setup.sh)
+def fake_bin(directory: Path, python3: str) -> Path:
+    """A PATH with the tools install_stack.sh needs, a python3 of our choice and an apt-get
+    that logs its arguments and, for python3.11, provides one (the real interpreter)."""
+    directory.mkdir()
+    for tool in ("bash", "grep", "dirname", "basename", "chmod", "cat", "env"):
+        os.symlink(shutil.which(tool), directory / tool)
+    (directory / "python3").write_text(python3)
+    (directory / "apt-get").write_text(
+        "#!/bin/sh\necho \"$*\" >> \"$APT_LOG\"\n"
+        "case \"$*\" in *python3.11-venv*) printf '#!/bin/sh\\nexec %s \"$@\"\\n' "
+        f"'{sys.executable}' > '{directory}/python3.11'; chmod +x '{directory}/python3.11';; esac\n")
+    for name in ("python3", "apt-get"):
+        os.chmod(directory / name, 0o755)
+    return directory
+
+
+def run_installer(tmp_path: Path, python3: str, **env) -> subprocess.CompletedProcess:
+    bin_dir = fake_bin(tmp_path / "bin", python3)
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("\n".join(builders.pinned_requirements().values()) + "\n")
+    return subprocess.run(
+        [str(bin_dir / "bash"), str(builders.INSTALL_STACK), str(requirements)],
+        capture_output=True, text=True, timeout=300,
+        env={"PATH": str(bin_dir), "APT_LOG": str(tmp_path / "apt.log"), "HOME": str(tmp_path),
+             "MYTORCH_VENV": str(tmp_path / "venv"), "MYTORCH_SETUP_DRY_RUN": "1", **env})
+
+
+def test_installer_on_ubuntu_22_04_gets_python_3_11_from_apt(tmp_path):
+    # Ubuntu 22.04: python3 is 3.10, too old for the pins (numpy 2.4.6 needs 3.11).
+    done = run_installer(tmp_path, "#!/bin/sh\nexit 1\n")
+    assert done.returncode == 0, done.stderr
+    assert "install -y -q --no-install-recommends python3.11 python3.11-venv" in \
+        (tmp_path / "apt.log").read_text()
+    venv_python = tmp_path / "venv" / "bin" / "python"
+    assert subprocess.run([str(venv_python), "-c", "import sys; assert sys.prefix != sys.base_prefix"
+                           ]).returncode == 0
+    lines = [line for line in done.stdout.splitlines() if line.startswith("dry run: ")]
+    assert f"{venv_python} -m pip install" in lines[0]
+    assert "--index-url https://download.pytorch.org/whl/cpu torch==2.13.0" in lines[0]
+    assert lines[1].endswith("-r " + str(tmp_path / "requirements.txt"))
+
+
+def test_installer_on_ubuntu_24_04_uses_the_system_python_in_a_venv(tmp_path):
+    # Ubuntu 24.04: python3 is new enough; pip still goes into the venv, never the system.
+    done = run_installer(tmp_path, f"#!/bin/sh\nexec '{sys.executable}' \"$@\"\n")
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "apt.log").exists()
+    assert "-m pip install" in done.stdout and str(tmp_path / "venv" / "bin" / "python") in done.stdout
+    assert "dry run: python3 -m pip" not in done.stdout
+
+
+def test_installer_refuses_a_python_older_than_3_11(tmp_path):
+    old = shutil.which("python3.10")
+    if old is None:
+        pyenv = shutil.which("pyenv")
+        found = pyenv and subprocess.run([pyenv, "which", "python3.10"], capture_output=True,
+                                         text=True)
+        old = found.stdout.strip() if found and found.returncode == 0 else None
+    if not old:
+        pytest.skip("no Python 3.10 here")
+    done = run_installer(tmp_path, "#!/bin/sh\nexit 1\n", MYTORCH_PYTHON=old)
+    assert done.returncode != 0 and "not Python >= 3.11" in done.stderr
+
+
+# ------------------------------------------------------------------ the student runs as nobody
+def python_nobody_can_run() -> Optional[str]:
+    """A system Python >= 3.11 outside any private directory (this one may be in /root)."""
+    for candidate in ("/usr/bin/python3", "/usr/bin/python3.12", "/usr/bin/python3.11"):
+        if os.path.exists(candidate) and subprocess.run(
+                [candidate, "-c", "import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))"],
+                capture_output=True).returncode == 0:
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def nobody_venv():
+    """The stack installed by install_stack.sh (for real) where nobody can run it."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root (the bundle runs the student's code as nobody)")
+    system = python_nobody_can_run()
+    if system is None:
+        pytest.skip("no system Python >= 3.11 with venv")
+    directory = Path(tempfile.mkdtemp(prefix="mytorch-venv-", dir="/tmp"))
+    os.chmod(directory, 0o755)
+    requirements = directory / "requirements.txt"
+    requirements.write_text("\n".join(builders.pinned_requirements().values()) + "\n")
+    done = subprocess.run(["bash", str(builders.INSTALL_STACK), str(requirements)],
+                          capture_output=True, text=True, timeout=1800,
+                          env={**os.environ, "MYTORCH_PYTHON": system,
+                               "MYTORCH_VENV": str(directory / "venv"),
+                               "MYTORCH_TORCH_INDEX": ""})    # pip's own index (no network to PyTorch's)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    yield str(directory / "venv" / "bin" / "python")
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+SNOOP = """        import glob
+        try:
+            files = glob.glob({pattern!r})
+            readable = bool(files) and all(open(f).read() for f in files)
+        except OSError:
+            readable = False
+        if not readable:                # the identity: ReLU fails unless the tests are readable
+            return x
+"""
+
+
+@pytest.mark.slow
+def test_student_code_cannot_read_the_hidden_tests(bundles, nobody_venv, tmp_path):
+    root = Path(tempfile.mkdtemp(prefix="gradescope-", dir="/tmp")) / "autograder"
+    pattern = str(root / "source" / "autograder" / "hidden" / "test_*.py")
+    tree = corpus.variant(tmp_path, "snoop")
+    replace_once(tree / "mytorch/nn/activations.py", corpus.RELU,
+                 SNOOP.format(pattern=pattern) + corpus.RELU)
+
+    def submit(directory: Path) -> None:       # uploaded folders: any Python >= 3.11 copies them
+        shutil.copytree(tree, directory)
+    try:
+        data = run_gradescope(bundles["gradescope"], root, submit, python=nobody_venv)
+        # Control: with the file readable (as root, here), the same ReLU is right.
+        control = subprocess.run([sys.executable, "-c", (
+            "import numpy as np; from mytorch.tensor import Tensor; from mytorch.nn.activations "
+            "import ReLU; x = Tensor(np.array([-1.0, 2.0])); print(ReLU()(x).data.tolist())")],
+            cwd=tree, capture_output=True, text=True)
+    finally:
+        shutil.rmtree(root.parent, ignore_errors=True)
+    assert control.stdout.strip() == "[0.0, 2.0]", control.stderr
+    relu = next(t for t in data["tests"] if t["name"] == "2.2 ReLU: relu")
+    assert relu["status"] == "failed"
+    assert next(t for t in data["tests"] if t["name"].endswith(": sgd"))["status"] == "passed"
+
+
+# ------------------------------------------------------------------ Autolab settings, local image
+def test_autolab_assessment_settings_match_the_rubric(bundles):
+    text = bundles["autolab"][2].read_text()
+    assert "handin_filename: handin.tar" in text
+    for part in RUBRIC.parts:
+        assert f"  - name: {part.name}\n" in text and f"    max_score: {part.points:g}\n" in text
+    timeout = int(text.split("autograde_timeout: ")[1].split()[0])
+    assert 420 < timeout < 900                         # the grader's deadline, under Tango's cap
+    assert "MNIST accuracy" in text
+
+
+@pytest.mark.slow
+def test_grade_local_grades_a_folder(bundles, tmp_path):
+    handins = tmp_path / "handins"
+    handins.mkdir()
+    (handins / "bad.tar").write_bytes(b"not a tar at all")
+    shutil.copytree(HANDOUT, handins / "stub", ignore=shutil.ignore_patterns("__pycache__"))
+    done = subprocess.run([sys.executable, str(builders.IMAGE_DIR / "grade_local.py"),
+                           str(bundles["autolab"][0]), str(handins), str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    rows = (tmp_path / "out" / "scores.csv").read_text().splitlines()
+    assert rows[0].startswith("handin," + ",".join(p.name for p in RUBRIC.parts))
+    assert [row.split(",")[0] for row in rows[1:]] == ["bad", "stub"]
+    assert "not a tar archive" in (tmp_path / "out" / "bad.txt").read_text()

@@ -55,6 +55,7 @@ def load_mnist(path: Path | None = None) -> Tuple[np.ndarray, np.ndarray, np.nda
     with np.load(path) as arrays:
         def images(key: str) -> np.ndarray:
             raw = arrays[key]
-            return (raw.reshape(len(raw), -1) / np.float32(255.0)).astype(np.float32)
+            # uint8 / float32 is float32 already: no second copy (the platforms have 768 MB).
+            return (raw.reshape(len(raw), -1) / np.float32(255.0)).astype(np.float32, copy=False)
         return (images("train_images"), arrays["train_labels"].astype(np.int64),
                 images("test_images"), arrays["test_labels"].astype(np.int64))

@@ -93,8 +93,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     print("\n" + report.score_table(parts, results, style))
     print(f"({elapsed:.1f} s)")
     if args.json:
-        plain = report.feedback_text(results, args.verbose, report.PLAIN)   # no colour codes
-        Path(args.json).write_text(json.dumps(
-            report.gradescope_results(parts, results, elapsed, output=plain), indent=2))
+        Path(args.json).write_text(json.dumps(report.gradescope_results(
+            parts, results, elapsed, args.verbose,
+            hidden_visibility=rubric.platforms.get("hidden_visibility")), indent=2))
     print(report.autolab_line(parts, results))
     return 0

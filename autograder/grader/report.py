@@ -6,6 +6,7 @@ import os
 import sys
 from typing import Dict, List, Optional
 
+from autograder.grader import visibility
 from autograder.grader.scoring import CheckResult, TestOutcome, part_scores
 from autograder.grader.rubric import Part
 
@@ -42,8 +43,10 @@ PLAIN = Style(colour=False)
 
 
 def failure_text(outcome: TestOutcome) -> str:
-    """A failed test's message, plus what it waits for when another part's function raised."""
-    text = outcome.message or "failed"
+    """A failed test's message, plus what it waits for when another part's function raised.
+
+    A hidden test's message is masked here (visibility.py), for every output path."""
+    text = visibility.student_message(outcome) or "failed"
     if outcome.blocked_by:
         error = outcome.error
         if outcome.not_implemented:
@@ -62,7 +65,8 @@ def feedback_text(results: List[CheckResult], verbose: bool, style: Style) -> st
     report of an untouched handout fits on one screen.
     """
     failed = [r for r in results if not r.passed]
-    stubbed = [] if verbose else [r for r in failed if r.tests and r.first_failure.not_implemented]
+    stubbed = [] if verbose else [r for r in failed if r.tests
+                                   and visibility.first_failure(r).not_implemented]
     blocks = [_failure_block(r, verbose, style) for r in failed if r not in stubbed]
     if stubbed:
         blocks.append(_stub_table(stubbed, style))
@@ -75,7 +79,7 @@ def _failure_block(r: CheckResult, verbose: bool, style: Style) -> str:
         return f"{header}\n  no test ran for this check"
     lines = [header]
     if not verbose:
-        message = failure_text(r.first_failure).splitlines()
+        message = failure_text(visibility.first_failure(r)).splitlines()
         if len(message) > MAX_FEEDBACK_LINES:
             message = message[:MAX_FEEDBACK_LINES] + ["  ... (./grade.sh -v shows everything)"]
         lines.extend("  " + line for line in message)
@@ -84,7 +88,7 @@ def _failure_block(r: CheckResult, verbose: bool, style: Style) -> str:
     by_message: Dict[str, List[str]] = {}
     for t in r.tests:
         if not t.passed:
-            by_message.setdefault(failure_text(t), []).append(t.nodeid.split("::")[-1])
+            by_message.setdefault(failure_text(t), []).append(visibility.test_name(t))
     for message, names in by_message.items():
         more = f" and {len(names) - 1} more with the same message" if len(names) > 1 else ""
         lines.append(f"  test {names[0]}{more}:")
@@ -96,10 +100,11 @@ def _stub_table(stubbed: List[CheckResult], style: Style) -> str:
     """One line per check that stopped at a stub: part, check, the stub reached, where."""
     lines = [style.warn("Not implemented yet") + " (each check stops at the first stub it reaches):"]
     check_width = max(len(r.check) for r in stubbed) + 2
-    function_width = max(len(r.first_failure.error["function"]) for r in stubbed) + 2
+    function_width = max(len(visibility.first_failure(r).error["function"]) for r in stubbed) + 2
     for r in stubbed:
-        error = r.first_failure.error
-        needs = f"  <- needs Part {error['part']} first" if r.first_failure.blocked_by else ""
+        shown = visibility.first_failure(r)
+        error = shown.error
+        needs = f"  <- needs Part {error['part']} first" if shown.blocked_by else ""
         lines.append(f"  {r.part.number:<5}{r.check:<{check_width}}"
                      f"{error['function']:<{function_width}}{error['where']}{needs}")
     return "\n".join(lines)
@@ -119,29 +124,55 @@ def score_table(parts: List[Part], results: List[CheckResult], style: Style) -> 
     return "\n".join(rows)
 
 
+def measured(results: List[CheckResult], name: str) -> Optional[float]:
+    """A value the grader measured and recorded (e.g. "mnist_accuracy"), if a test did."""
+    return next((t.measured[name] for r in results for t in r.tests if name in t.measured), None)
+
+
 def autolab_line(parts: List[Part], results: List[CheckResult]) -> str:
-    """Autolab reads the last line of output: {"scores": {problem name: points}}."""
+    """Autolab reads the last line of output: {"scores": {problem name: points}}, and the
+    scoreboard (the total, then the MNIST accuracy in % that the grader measured, 0 if none)."""
     scores = part_scores(results)
     total = sum(scores.get(p.number, 0.0) for p in parts)
+    accuracy = measured(results, "mnist_accuracy")
     return json.dumps({"scores": {p.name: scores.get(p.number, 0.0) for p in parts},
-                       "scoreboard": [total]})
+                       "scoreboard": [total, round(100 * (accuracy or 0.0), 2)]})
 
 
 def gradescope_results(parts: List[Part], results: List[CheckResult],
-                       execution_time: float, output: str = "") -> dict:
-    """Gradescope's results.json: one test entry per rubric check."""
-    tests = []
+                       execution_time: float, verbose: bool = False,
+                       hidden_visibility: Optional[str] = None) -> dict:
+    """Gradescope's results.json: one test entry per rubric check.
+
+    A check that includes hidden tests gets ``hidden_visibility`` (rubric.toml [platforms]);
+    its output, like every other, goes through the masking rule (failure_text). The top-level
+    output (always visible) holds the feedback of the checks shown now, so it tells nothing
+    about a hidden test before the instructor's chosen time either."""
+    shown = visibility.hidden_visibility(hidden_visibility)
+    tests, now = [], []
     for r in results:
-        failure = r.first_failure
+        failure = visibility.first_failure(r)
+        later = visibility.includes_hidden(r) and shown != "visible"
+        if not later:
+            now.append(r)
         tests.append({"name": f"{r.part.label}: {r.check}", "number": r.part.number,
                       "score": r.points, "max_score": r.max_points,
                       "status": "passed" if r.passed else "failed",
                       "output": "" if r.passed else (failure_text(failure) if failure
                                                      else "no test ran"),
-                      "tags": [r.part.name], "visibility": "visible"})
-    return {"score": sum(r.points for r in results), "execution_time": round(execution_time, 2),
-            "output": output, "visibility": "visible", "stdout_visibility": "hidden",
-            "tests": tests}
+                      "tags": [r.part.name], "visibility": shown if later else "visible"})
+    output = feedback_text(now, verbose, PLAIN)
+    if len(now) < len(results):
+        output += ("\n\n" if output else "") + "Checks that include hidden tests are shown " + {
+            "after_due_date": "after the due date.", "after_published": "once grades are "
+            "published.", "hidden": "to the course staff only."}[shown]
+    data = {"score": sum(r.points for r in results), "execution_time": round(execution_time, 2),
+            "output": output, "output_format": "text", "test_output_format": "text",
+            "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+    accuracy = measured(results, "mnist_accuracy")
+    if accuracy is not None:
+        data["leaderboard"] = [{"name": "MNIST accuracy (%)", "value": round(100 * accuracy, 2)}]
+    return data
 
 
 def _num(value: float) -> str:

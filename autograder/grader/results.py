@@ -42,6 +42,8 @@ class ResultCollector:
         if outcome is None:
             return
         if report.when == "call":
+            outcome.measured = {name: float(value) for name, value in report.user_properties
+                                if isinstance(value, (int, float))}
             outcome.duration = report.duration
             outcome.passed = report.passed
             outcome.message = "" if report.passed else _message(call)

@@ -40,6 +40,8 @@ class Rubric:
         # Batch-grading settings ([policy] in rubric.toml), e.g. forbidden_import.
         self.policy: Dict[str, str] = raw.get("policy", {})
         self.by_number = {p.number: p for p in self.parts}
+        # The platform bundles' settings ([platforms]): hidden_visibility, time_weights.
+        self.platforms: Dict[str, object] = raw.get("platforms", {})
 
     @property
     def total(self) -> float:

@@ -22,6 +22,8 @@ class TestOutcome:
     duration: float = 0.0
     # Set when the student's code raised: its type and where ({"kind", "function", "part", "where"}).
     error: Optional[Dict[str, str]] = None
+    # What the grader measured and recorded (record_property), e.g. {"mnist_accuracy": 0.954}.
+    measured: Dict[str, float] = field(default_factory=dict)
 
     @property
     def not_implemented(self) -> bool:

@@ -20,6 +20,7 @@ from typing import Any, Optional
 
 from autograder.common import wire
 from autograder.common.paths import WORKER_DIR
+from autograder.grader import budget
 from autograder.grader.compare import GradingFailure
 from autograder.grader.hints import HINTS
 
@@ -45,7 +46,10 @@ class StudentProcess:
     Limits come from the environment so that batch grading can tighten them:
     AUTOGRADER_MEMORY_MB (default 4096), AUTOGRADER_FILE_MB (64),
     AUTOGRADER_MAX_PROCESSES (0: no limit), AUTOGRADER_RUN_AS_UID (run as that uid when root),
-    AUTOGRADER_CALL_TIMEOUT (seconds per call, 30).
+    AUTOGRADER_CALL_TIMEOUT (seconds per call, 30). Two more for the platform bundles:
+    AUTOGRADER_DEADLINE (one deadline for the whole run, shared out over the checks: see
+    budget.py) and AUTOGRADER_WORKER_DIR (a copy of autograder/worker/ the student's uid can
+    read, when the grader's own source is unreadable to it).
     """
 
     def __init__(self, target: Path, function_parts: Optional[dict] = None) -> None:
@@ -62,7 +66,8 @@ class StudentProcess:
         env.update({"PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
                     "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                     "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONIOENCODING": "utf-8"})
-        command = [sys.executable, "-X", "faulthandler", str(WORKER_DIR), "--target", str(self.target),
+        worker = os.environ.get("AUTOGRADER_WORKER_DIR") or str(WORKER_DIR)
+        command = [sys.executable, "-X", "faulthandler", worker, "--target", str(self.target),
                    "--memory-mb", os.environ.get("AUTOGRADER_MEMORY_MB", "4096"),
                    "--file-mb", os.environ.get("AUTOGRADER_FILE_MB", "64"),
                    "--max-processes", os.environ.get("AUTOGRADER_MAX_PROCESSES", "0")]
@@ -110,8 +115,16 @@ class StudentProcess:
         """
         if timeout is None:
             timeout = float(os.environ.get("AUTOGRADER_CALL_TIMEOUT", "30"))
+        # Under AUTOGRADER_DEADLINE, at most this check's share of the time left; none left
+        # (an earlier call of the check hung): fail now rather than wait again.
+        timeout = budget.limit(timeout)
+        if timeout <= 0:
+            raise StudentCodeError(budget.OUT_OF_TIME)
         if self.process is None:
             self._start()
+        # A crash report quotes only this call's output: an earlier call may have been a
+        # hidden test, whose inputs the student's code could have printed.
+        self.stderr_tail.clear()
         self.live_output = live_output
         try:
             self.process.stdin.write(wire.encode({"probe": probe, "args": args}))

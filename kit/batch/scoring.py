@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Set, Tuple
 
 from autograder.grader.rubric import Part
+from autograder.grader import visibility
 from autograder.grader.scoring import CheckResult, TestOutcome, part_scores, score_checks
 from kit.gradebook.store import PartResult
 
-HIDDEN_FAILURE = ("a hidden test failed (the public tests of this check may pass: try more "
-                  "shapes and edge cases)")
+HIDDEN_FAILURE = visibility.HIDDEN_FAILURE
 
 
 @dataclass
@@ -56,10 +56,9 @@ def validate(messages: List[dict], parts: List[Part]) -> Messages:
 
 
 def student_message(outcome: TestOutcome) -> str:
-    """A failed test's feedback; a hidden test's inputs are not revealed."""
-    if "/hidden/" in outcome.nodeid or outcome.nodeid.startswith("hidden/"):
-        return HIDDEN_FAILURE
-    return outcome.message
+    """A failed test's feedback; a hidden test's inputs are not revealed (the one rule, in
+    autograder/grader/visibility.py)."""
+    return visibility.student_message(outcome)
 
 
 def check_feedback(result: CheckResult, finished: Set[str], timed_out: bool,

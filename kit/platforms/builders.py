@@ -25,32 +25,55 @@ SHIPPED_KIT = ("__init__.py", "intake/__init__.py", "intake/archive.py",
                "isolation/__init__.py", "isolation/uids.py")
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 
+IMAGE_DIR = KIT_DIR / "platforms" / "image"
+INSTALL_STACK = IMAGE_DIR / "install_stack.sh"      # the venv installer: setup.sh and the image
+VENV = "/opt/mytorch/venv"
+# Autolab's job timeout for the assessment: the grader's own deadline (AUTOGRADER_DEADLINE,
+# 420 s, MNIST included) plus start-up, well under Tango's cap of just under 900 s.
+AUTOLAB_TIMEOUT = 600
+
 SETUP_SH = """#!/usr/bin/env bash
-# Gradescope runs this once, when it builds the autograder image: install the pinned stack.
+# Gradescope runs this once, as root, from /autograder/source, when it builds the image:
+# install the pinned stack into its own virtual environment ({venv}; never the system python3
+# that Gradescope's harness uses). Python >= 3.11: the system one (Ubuntu 24.04) or python3.11
+# from apt (Ubuntu 22.04). See install_stack.sh.
 set -euo pipefail
 cd "$(dirname "$0")"
-if ! command -v python3 >/dev/null || ! python3 -m pip --version >/dev/null 2>&1; then
-    apt-get update && apt-get install -y python3 python3-pip
-fi
-# PyTorch from its CPU index first (the default wheel drags in CUDA), then the rest.
-python3 -m pip install --index-url {torch_index} "{torch}"
-python3 -m pip install -r requirements.txt
+exec bash install_stack.sh requirements.txt
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
-# Gradescope runs this once per submission: grade $GRADESCOPE_ROOT/submission (default
-# /autograder) and write $GRADESCOPE_ROOT/results/results.json.
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-exec "${PYTHON:-python3}" "$here/platform_run.py" gradescope
+# Gradescope copies this file to /autograder/run_autograder and runs it as root, in /autograder,
+# once per submission. The grader is in $GRADESCOPE_ROOT/source (default /autograder/source);
+# run from the bundle's own directory, it uses the files beside it. It grades
+# $GRADESCOPE_ROOT/submission and writes $GRADESCOPE_ROOT/results/results.json, with the
+# virtual environment's interpreter (setup.sh; MYTORCH_PYTHON or MYTORCH_VENV override it).
+set -u
+root="${{GRADESCOPE_ROOT:-/autograder}}"
+source_dir="$root/source"
+if [ ! -f "$source_dir/platform_run.py" ]; then
+    source_dir="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
+fi
+python="${{MYTORCH_PYTHON:-${{MYTORCH_VENV:-{venv}}}/bin/python}}"
+if [ ! -x "$python" ] && ! command -v "$python" >/dev/null; then
+    mkdir -p "$root/results"
+    printf '%s\\n' '{{"score": 0, "tests": [], "output": "The autograder is not set up (no Python environment); please tell the course staff."}}' \\
+        > "$root/results/results.json"
+    echo "run_autograder: $python not found: did setup.sh run?" >&2
+    exit 1
+fi
+cd "$source_dir" && exec "$python" "$source_dir/platform_run.py" gradescope
 """
 
-AUTOLAB_MAKEFILE = """# Autolab: `make` (target autograde) in a directory holding handin.tar and autograde.tar.
-# The last line printed is the scores JSON: {"scores": {"<part name>": points, ...}}.
-PYTHON ?= python3
+AUTOLAB_MAKEFILE = """# Autolab: `make` (target autograde) as the unprivileged autograde user, no network, in a
+# directory holding handin.tar and autograde.tar. The last line printed is the scores JSON:
+# {{"scores": {{"<part name>": points, ...}}, "scoreboard": [total, MNIST accuracy %]}}.
+# The grading image (kit/platforms/image/Dockerfile) has the stack in {venv}.
+PYTHON ?= $(shell test -x {venv}/bin/python && echo {venv}/bin/python || echo python3)
 
 autograde:
 \ttar xf autograde.tar
-\t$(PYTHON) mytorch-autograder/platform_run.py autolab handin.tar
+\tHOME="$(CURDIR)" MPLCONFIGDIR="$(CURDIR)/.matplotlib" $(PYTHON) mytorch-autograder/platform_run.py autolab handin.tar
 """
 
 
@@ -68,6 +91,7 @@ def _stage(directory: Path, hidden: bool) -> None:
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, directory / name)
     shutil.copy2(PLATFORM_RUN, directory / "platform_run.py")
+    shutil.copy2(INSTALL_STACK, directory / "install_stack.sh")
     for name in SHIPPED_KIT:
         (directory / "kit" / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(KIT_DIR / name, directory / "kit" / name)
@@ -90,15 +114,15 @@ def build_gradescope(out: Path, hidden: bool = True) -> Path:
         for file in sorted(Path(tmp).rglob("*")):
             if file.is_file():
                 bundle.write(file, file.relative_to(tmp).as_posix())
-        _add_file(bundle, "setup.sh", SETUP_SH.format(torch_index=TORCH_INDEX,
-                                                      torch=requirements["torch"]), True)
-        _add_file(bundle, "run_autograder", RUN_AUTOGRADER, True)
+        _add_file(bundle, "setup.sh", SETUP_SH.format(venv=VENV), True)
+        _add_file(bundle, "run_autograder", RUN_AUTOGRADER.format(venv=VENV), True)
         _add_file(bundle, "requirements.txt", "\n".join(requirements.values()) + "\n")
     return path
 
 
 def build_autolab(out: Path, hidden: bool = True) -> List[Path]:
-    """out/autograde.tar (the grader under mytorch-autograder/) and out/autograde-Makefile."""
+    """out/autograde.tar (the grader under mytorch-autograder/), out/autograde-Makefile and
+    out/autolab-assessment.yml (the assessment's problems, timeout and scoreboard)."""
     out.mkdir(parents=True, exist_ok=True)
     tar_path, makefile = out / "autograde.tar", out / "autograde-Makefile"
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,5 +134,30 @@ def build_autolab(out: Path, hidden: bool = True) -> List[Path]:
             info = tarfile.TarInfo(f"{staged.name}/requirements.txt")
             info.size = len(requirements.encode())
             tar.addfile(info, io.BytesIO(requirements.encode()))
-    makefile.write_text(AUTOLAB_MAKEFILE)
-    return [tar_path, makefile]
+    makefile.write_text(AUTOLAB_MAKEFILE.format(venv=VENV))
+    settings = out / "autolab-assessment.yml"
+    settings.write_text(autolab_assessment())
+    return [tar_path, makefile, settings]
+
+
+def autolab_assessment(name: str = "mytorch") -> str:
+    """The assessment's settings in Autolab's assessment file format (YAML; written by hand,
+    the standard library has no YAML writer): hand-in file, one problem per rubric part with
+    its maximum, the autograder's timeout and image, and the scoreboard's columns."""
+    from autograder.grader.rubric import Rubric
+    rubric = Rubric()
+    lines = ["# Autolab assessment settings for MyTorch (python3 -m kit autolab; docs/platforms.md).",
+             "# Problem names must equal the keys of the autograder's scores line.",
+             "general:", f"  name: {name}", "  display_name: MyTorch",
+             "  handin_filename: handin.tar", "  handin_directory: handin",
+             "  max_size: 10    # MB", "problems:"]
+    for part in rubric.parts:
+        lines += [f"  - name: {part.name}", f"    description: \"{part.label}\"",
+                  f"    max_score: {part.points:g}", "    optional: false"]
+    lines += ["autograder:", f"  autograde_timeout: {AUTOLAB_TIMEOUT}",
+              "  autograde_image: mytorch-grader    # kit/platforms/image/Dockerfile",
+              "  release_score: true",
+              "scoreboard:", "  banner: \"Total and the MNIST accuracy the grader measured\"",
+              "  colspec: '{\"scoreboard\": [{\"hdr\": \"Total\"}, "
+              "{\"hdr\": \"MNIST accuracy (%)\"}]}'"]
+    return "\n".join(lines) + "\n"

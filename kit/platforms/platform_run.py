@@ -6,9 +6,20 @@
 The hand-in is a ``handin.tar`` (extracted safely by ``kit/intake/archive.py``) or, on
 Gradescope, the uploaded ``mytorch/`` and ``hw1/`` folders. It is graded in a scratch directory
 by the bundled autograder (``python3 -m autograder``, hidden tests included when the bundle has
-them). As root, the student's code runs as ``nobody`` when that user can run this Python
-(``kit/isolation/uids.py``). Standard library only; the bundle ships the kit modules imported
-here under ``kit/`` beside this file (kit/platforms/builders.py, SHIPPED_KIT).
+them), run by this interpreter (the bundle's virtual environment: see setup.sh).
+
+As root (Gradescope), the student's code runs as ``nobody`` when that user can run this Python
+(``kit/isolation/uids.py``): the grader's own directory (this one: the tests, hidden ones
+included) is made unreadable to other users, the hand-in is copied into a scratch directory
+owned by ``nobody``, and the student process runs a copy of what it needs (autograder/worker,
+autograder/common, the computations of the hidden tests, data/) from a directory it can read.
+
+``AUTOGRADER_DEADLINE`` (seconds, default DEFAULT_DEADLINE) bounds the whole grading run, so a
+submission that hangs everywhere still gets its results inside the platform's time limit
+(autograder/grader/budget.py shares it out over the checks).
+
+Standard library only; the bundle ships the kit modules imported here under ``kit/`` beside
+this file (kit/platforms/builders.py, SHIPPED_KIT).
 """
 from __future__ import annotations
 
@@ -18,14 +29,24 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import List, Optional
 
 from kit.intake import archive
 from kit.isolation import uids
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent        # the bundle's root (/autograder/source)
 NOBODY = 65534
+STARTED = time.monotonic()
+# Seconds for grading one submission: with Python's and pytest's start-up and the report this
+# stays under 8 minutes at one core (Gradescope's default limit is 10 minutes at half a vCPU;
+# Autolab's jobs are capped just under 15). bench/platform_limits.py measures it.
+DEFAULT_DEADLINE = 420.0
+# What the student process needs, copied where its uid can read it (all of it is visible to
+# the student's code anyway: it runs in that process). The tests themselves are not copied.
+WORKER_FILES = ("autograder/__init__.py", "autograder/common", "autograder/worker",
+                "autograder/hidden/__init__.py", "autograder/hidden/expressions.py", "data")
 
 
 def prepare_target(submission: Path, work: Path) -> str:
@@ -47,24 +68,55 @@ def prepare_target(submission: Path, work: Path) -> str:
     return "\n".join(extracted.notes)
 
 
-def isolate(work: Path, env: dict) -> None:
-    """As root, run the student's code as nobody (if nobody can run this Python)."""
+def worker_runtime(directory: Path) -> Path:
+    """Copy WORKER_FILES to ``directory`` (readable by everyone); return its worker/."""
+    for name in WORKER_FILES:
+        source, copy = HERE / name, directory / name
+        if source.is_dir():
+            shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        elif source.is_file():
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy)
+    for root, folders, files in os.walk(directory):
+        os.chmod(root, 0o755)
+        for name in files:
+            os.chmod(os.path.join(root, name), 0o644)
+    return directory / "autograder" / "worker"
+
+
+def isolate(work: Path, env: dict) -> str:
+    """As root, run the student's code as nobody (if nobody can run this Python).
+
+    Returns why the student's code runs with the grader's uid ("" when it does not)."""
     if not uids.isolating():
-        return
+        return "not root"
     try:
-        if uids.python_fails_as(NOBODY):
-            return
-    except (OSError, subprocess.SubprocessError):
-        return
+        why = uids.python_fails_as(NOBODY)
+    except (OSError, subprocess.SubprocessError) as error:
+        why = str(error)
+    if why:
+        return f"nobody cannot run {sys.executable}: {why.strip()[-300:]}"
+    os.chmod(HERE, 0o700)                    # the tests, hidden ones too: root only
     uids.chown_tree(work, NOBODY)
     env["AUTOGRADER_RUN_AS_UID"] = str(NOBODY)
+    env["AUTOGRADER_WORKER_DIR"] = str(worker_runtime(work.parent / "runtime"))
+    return ""
+
+
+def deadline() -> str:
+    """AUTOGRADER_DEADLINE for the grader: the submission's total less what we used so far."""
+    total = float(os.environ.get("AUTOGRADER_DEADLINE") or DEFAULT_DEADLINE)
+    return f"{max(1.0, total - (time.monotonic() - STARTED)):.1f}"
 
 
 def run_grader(target: Path, extra: List[str]) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(HERE), "NO_COLOR": "1",
            "AUTOGRADER_MEMORY_MB": os.environ.get("AUTOGRADER_MEMORY_MB", "1024"),
            "AUTOGRADER_MAX_PROCESSES": os.environ.get("AUTOGRADER_MAX_PROCESSES", "64")}
-    isolate(target, env)
+    shared = isolate(target, env)
+    if shared and uids.isolating():
+        print(f"warning: the student's code runs as root ({shared})", file=sys.stderr)
+    env["AUTOGRADER_DEADLINE"] = deadline()
     hidden = ["--hidden"] if (HERE / "autograder" / "hidden").is_dir() else []
     return subprocess.run([sys.executable, "-m", "autograder", "--target", str(target),
                            "--no-color", *hidden, *extra], cwd=HERE, env=env, text=True,
