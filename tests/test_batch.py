@@ -184,7 +184,8 @@ def test_feedback_and_plots_are_written(graded_corpus):
     symlink = (out / "feedback" / "symlink.txt").read_text()
     assert "symbolic link" in symlink and "Score: 0/100" in symlink
     plots = sorted(p.name for p in (out / "plots").glob("*.png"))
-    assert len(plots) == len(corpus.HW1) + 1
+    assert len(plots) == len(corpus.HW1) + 2                  # + the total, + check pass rates
+    assert {"total.png", "check_pass_rates.png"} <= set(plots)
     assert all((out / "plots" / p).read_bytes()[:4] == b"\x89PNG" for p in plots)
 
 
