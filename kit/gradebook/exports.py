@@ -192,7 +192,8 @@ def _score_bars(values: List[float], possible: List[float], maximum: float):
     if len(possible) <= MAX_BARS:
         counts = [sum(1 for v in values if abs(v - s) < 1e-9) for s in possible]
         return [f"{s:g}" for s in possible], counts, possible
-    width = max(1.0, round(maximum / 20))
+    width = next((w for w in (1, 2, 5, 10, 20, 25, 50, 100) if maximum / w <= 25),
+                 max(1.0, round(maximum / 25)))
     edges = [i * width for i in range(int(maximum // width) + 1)]
     if edges[-1] < maximum:
         edges.append(maximum)
@@ -215,9 +216,11 @@ def _distribution(path: Path, title: str, maximum: float, possible: List[float],
 
     shown = {s: n for s, n in statuses.items() if n}
     labels, counts, positions = _score_bars(scores, possible, maximum)
-    ratios = [max(len(labels), 4)] + ([max(len(shown), 1) + 0.6] if shown else [])
-    figure, axes = plt.subplots(1, len(ratios), figsize=(7.5, 3.8), sharey=True,
-                                gridspec_kw={"width_ratios": ratios, "wspace": 0.06},
+    # Physical widths (inches): the status panel gets 0.75 in per status, whatever the scores.
+    left_width = max(4.0, min(7.0, 0.45 * len(labels)))
+    ratios = [left_width] + ([0.75 * len(shown) + 0.3] if shown else [])
+    figure, axes = plt.subplots(1, len(ratios), figsize=(sum(ratios) + 1.2, 4.0), sharey=True,
+                                gridspec_kw={"width_ratios": ratios, "wspace": 0.08},
                                 squeeze=False)
     left = axes[0][0]
     x = np.arange(len(labels))
@@ -227,7 +230,7 @@ def _distribution(path: Path, title: str, maximum: float, possible: List[float],
     left.set_xlabel(f"points (of {maximum:g})")
     left.set_ylabel("students")
     left.yaxis.set_major_locator(MaxNLocator(integer=True))
-    left.set_title(f"graded: {len(scores)}", fontsize=9, loc="left")
+    left.set_title(f"scored: {len(scores)} hand-ins", fontsize=9, loc="left")
     if scores:
         def at(value: float) -> float:      # the x position of a score on the bar axis
             if len(possible) <= MAX_BARS:
@@ -239,7 +242,8 @@ def _distribution(path: Path, title: str, maximum: float, possible: List[float],
                      label=f"mean {mean:.1f}")
         left.axvline(at(median), color="#c44e52", linestyle=":", linewidth=1.6,
                      label=f"median {median:g}")
-        left.legend(loc="upper left", fontsize=8, frameon=False)
+        left.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, fontsize=8,
+                    frameon=False, borderaxespad=0.2)
     for spine in ("top", "right"):
         left.spines[spine].set_visible(False)
     if shown:
@@ -249,16 +253,18 @@ def _distribution(path: Path, title: str, maximum: float, possible: List[float],
                   color=[STATUS_COLOURS[n] for n in names], hatch="//", edgecolor="white")
         right.set_xticks(range(len(names)), [STATUS_LABELS[n] for n in names], fontsize=8)
         right.set_xlim(-0.8, len(names) - 0.2)
-        right.set_title("not scored normally", fontsize=9, loc="left")
+        right.set_title("no genuine score", fontsize=9, loc="left")
         right.tick_params(axis="y", left=False)
         for spine in ("top", "right", "left"):
             right.spines[spine].set_visible(False)
         for i, n in enumerate(names):
             right.annotate(str(shown[n]), (i, shown[n]), ha="center", va="bottom", fontsize=8)
     top = max(counts + list(shown.values()) + [1])
-    left.set_ylim(0, top * 1.18 + 0.5)
+    left.set_ylim(0, top * 1.08 + 0.5)
     figure.suptitle(title, fontsize=11)
-    figure.subplots_adjust(left=0.09, right=0.98, bottom=0.2, top=0.84)
+    width = sum(ratios) + 1.2
+    figure.subplots_adjust(left=0.8 / width, right=1 - 0.2 / width,
+                           bottom=0.24 if len(labels) > 12 else 0.17, top=0.82)
     figure.savefig(path, dpi=150)
     plt.close(figure)
 

@@ -313,7 +313,8 @@ class Gradebook:
                 "SELECT attempt_id, submission_id, archive_sha256, grader_version, grading_status, "
                 "reason, duration, graded_at, archive_name, attempt FROM attempts "
                 "WHERE submission_id = ? ORDER BY attempt", (submission_id,)).fetchall():
-            graded = Graded(*row[1:8], archive_name=row[8], attempt=row[9])
+            graded = Graded(*row[1:6], duration=row[6], graded_at=row[7], archive_name=row[8],
+                            attempt=row[9])
             graded.parts = self._parts_of(row[0])
             found.append(graded)
         return found
