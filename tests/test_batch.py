@@ -18,7 +18,7 @@ import pytest
 
 import corpus
 from kit.isolation import scratch
-from kit.paths import ROOT
+from kit.paths import ROOT, SOLUTION
 from kit.textpatch import replace_once
 
 ISOLATED = os.geteuid() == 0
@@ -184,7 +184,8 @@ def test_feedback_and_plots_are_written(graded_corpus):
     symlink = (out / "feedback" / "symlink.txt").read_text()
     assert "symbolic link" in symlink and "Score: 0/100" in symlink
     plots = sorted(p.name for p in (out / "plots").glob("*.png"))
-    assert len(plots) == len(corpus.HW1) + 1
+    assert len(plots) == len(corpus.HW1) + 2                  # + the total, + check pass rates
+    assert {"total.png", "check_pass_rates.png"} <= set(plots)
     assert all((out / "plots" / p).read_bytes()[:4] == b"\x89PNG" for p in plots)
 
 
@@ -337,3 +338,67 @@ def test_ctrl_c_loses_nothing_and_the_rerun_goes_on(tmp_path):
     rows = read_csv(out / "grades.csv")
     assert len(rows) == 5 and all(float(r["total"]) == 10 for r in rows.values())
     assert temp_dirs() == set(), "the interrupted batch left temporary directories behind"
+
+
+@pytest.mark.slow
+def test_a_course_end_to_end(tmp_path):
+    """Formats, roster, manifest, due date, part subsets, a one-student regrade and exports."""
+    import zipfile
+    submissions, out = tmp_path / "subs", tmp_path / "out"
+    submissions.mkdir()
+    corpus.tar_of(SOLUTION, submissions / "ann.tar.gz", "w:gz")
+    tree = corpus.variant(tmp_path, "sgd_sign")
+    replace_once(tree / "mytorch/optim/sgd.py", "param.data -= self.lr * param.grad.data",
+                 "param.data += self.lr * param.grad.data")
+    with zipfile.ZipFile(submissions / "bob.zip", "w") as handle:     # wrapped in a folder
+        for path in sorted(tree.rglob("*.py")):
+            handle.write(path, "mytorch-handout/" + str(path.relative_to(tree)))
+    corpus.tar_of(SOLUTION, submissions / "zed.tgz", "w:gz")          # not on the roster
+    (tmp_path / "roster.csv").write_text("sid,name,email,section\nann,Ann A,ann@u.edu,L1\n"
+                                         "bob,Bob B,bob@u.edu,L2\ncat,Cat C,cat@u.edu,L1\n")
+    (tmp_path / "manifest.csv").write_text("file,submitted_at\nann.tar.gz,2025-03-01T12:00:00Z\n"
+                                           "bob.zip,2025-03-03T06:00:00Z\n")
+    # Slot uids of its own: a batch of another checkout on this machine kills 64000's processes.
+    course = ["--uid-base", "64310", "--roster", str(tmp_path / "roster.csv"), "--roster-id", "sid", "--manifest",
+              str(tmp_path / "manifest.csv"), "--due", "2025-03-02T00:00:00Z"]
+    done = batch(str(submissions), "--out", str(out), "--parts", "2.3", *course)
+    assert done.returncode == 0, done.stderr
+    assert "3 to grade" in done.stdout and "not on the roster" in done.stderr
+    done = batch(str(submissions), "--out", str(out), "--parts", "2.6", "--uid-base", "64310")
+    assert done.returncode == 0 and "3 to grade" in done.stdout, done.stderr
+    rows = read_csv(out / "grades.csv")
+    assert set(rows) == {"ann", "bob", "cat", "zed"}
+    assert (rows["ann"]["2.3 sgd"], rows["ann"]["2.6 momentum"], rows["ann"]["final"]) == ("10", "10", "20")
+    bob = rows["bob"]                # plain SGD's sign wrong, 1.25 days late: 2 days, -20%
+    assert (bob["2.3 sgd"], bob["2.6 momentum"], bob["total"], bob["penalty_fraction"],
+            bob["final"], bob["time_source"]) == ("0", "10", "10", "0.2", "8", "manifest")
+    assert (rows["cat"]["grading_status"], rows["cat"]["final"]) == ("missing", "0")
+    assert (rows["zed"]["on_roster"], rows["zed"]["time_source"]) == ("no", "mtime")
+    assert (rows["zed"]["total"], rows["zed"]["penalty_fraction"]) == ("20", "1")  # past cut-off
+    # bob fixes the sign: regrade him alone; the others are untouched, exports cover everyone.
+    corpus.tar_of(SOLUTION, submissions / "bob.tar")
+    (submissions / "bob.zip").unlink()
+    (tmp_path / "manifest.csv").write_text("file,submitted_at\nbob.tar,2025-03-02T00:10:00Z\n")
+    done = batch(str(submissions), "--out", str(out), "--parts", "2.3", "--student", "bob",
+                 "--uid-base", "64310",
+                 "--manifest", str(tmp_path / "manifest.csv"))
+    assert done.returncode == 0 and "1 to grade" in done.stdout, done.stdout + done.stderr
+    rows = read_csv(out / "grades.csv")
+    assert set(rows) == {"ann", "bob", "cat", "zed"}
+    assert (rows["bob"]["2.3 sgd"], rows["bob"]["2.6 momentum"], rows["bob"]["attempt"]) == ("10", "10", "3")
+    assert (rows["bob"]["time_source"], rows["bob"]["penalty_fraction"], rows["bob"]["final"]) \
+        == ("manifest", "0", "20")                                 # within the grace period
+    assert rows["ann"]["submitted_at"] == "2025-03-01T12:00:00+00:00"   # kept from the first run
+    with sqlite3.connect(out / "gradebook.sqlite") as db:
+        attempts = db.execute("SELECT submission_id, attempt, parts_graded, archive_name FROM "
+                              "attempts ORDER BY submission_id, attempt").fetchall()
+    assert [a for a in attempts if a[0] == "bob"] == [
+        ("bob", 1, "2.3", "bob.zip"), ("bob", 2, "2.6", "bob.zip"), ("bob", 3, "2.3", "bob.tar")]
+    assert len(attempts) == 7
+    export = subprocess.run([sys.executable, "-m", "kit", "export", str(out), "--format", "canvas"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert export.returncode == 0, export.stderr
+    with open(out / "canvas.csv", newline="") as handle:
+        canvas = list(csv.reader(handle))
+    assert canvas[1][0].strip() == "Points Possible" and canvas[1][-1] == "20"
+    assert {row[2]: row[-1] for row in canvas[2:]} == {"ann": "20", "bob": "20", "cat": "0", "zed": "0"}

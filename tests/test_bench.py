@@ -36,3 +36,11 @@ def test_mnist_numpy_floor_computes_what_mytorch_computes():
                                  run_quick("mnist.py").stdout, flags=re.MULTILINE))
     assert set(accuracies) == {"MyTorch", "numpy"}
     assert accuracies["MyTorch"] == accuracies["numpy"]
+
+
+def test_similarity_bench_runs_in_quick_mode():
+    """bench/similarity.py --quick: 30 synthetic hand-ins (about 15 s; the full run is 400)."""
+    done = run_quick("similarity.py")
+    assert "planted copies ranked first: yes" in done.stdout
+    result = done.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"RESULT similarity handins=30 jobs=2 seconds=[0-9.]+", result), result

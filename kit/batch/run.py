@@ -1,10 +1,11 @@
 """A batch: ``python -m kit grade-batch SUBMISSIONS_DIR --out OUT_DIR --jobs N``.
 
-Every ``<student_id>.tar`` whose sha256 and grader version are already in the gradebook is
-skipped (``--regrade`` forces); the others are graded ``--jobs`` at a time, each in a job slot
-of its own (kit/batch/submission.py), and each result is stored in one transaction as soon as
-it is known. Ctrl-C stores what finished and discards what was running. The exports (CSV,
-feedback, plots) are written at the end.
+Hand-ins are ``<student_id>.tar``, ``.tar.gz``, ``.tgz`` or ``.zip``. Every archive whose
+sha256 the same grader version already graded is skipped (``--regrade`` forces, ``--student``
+picks students and forces); the others are graded ``--jobs`` at a time, each in a job slot of
+its own (kit/batch/submission.py), and each result is stored as a new attempt in one
+transaction as soon as it is known. Ctrl-C stores what finished and discards what was
+running. The exports (CSV, feedback, plots) are then rebuilt from the whole gradebook.
 """
 from __future__ import annotations
 
@@ -14,38 +15,113 @@ import queue
 import shutil
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
 
 from kit.batch import grader_process
 from kit.batch.settings import Settings
 from kit.batch.submission import Submission
 from kit.batch.version import grader_version, sha256_of
-from kit.gradebook import exports
-from kit.gradebook.store import Gradebook, Graded
+from kit.gradebook import course, exports
+from kit.gradebook.store import Gradebook, Graded, Handin
 from kit.graderfiles import SHARED_DIRECTORIES
+from kit.intake.archive import split_suffix
 from kit.isolation import sandbox, scratch, uids
 from kit.paths import ROOT
 
 
+@dataclass
+class CourseInputs:
+    """The course files of ``grade-batch`` (kit/gradebook/course.py has their formats)."""
+    roster: Optional[Path] = None
+    roster_columns: course.RosterColumns = field(default_factory=course.RosterColumns)
+    manifest: Optional[Path] = None
+    due: str = ""
+    extensions: Optional[Path] = None
+    students: List[str] = field(default_factory=list)      # --student: grade only these again
+
+
 def find_submissions(directory: Path) -> List[Path]:
-    return sorted(p for p in directory.iterdir() if p.name.endswith(".tar") and p.is_file()
-                  and len(p.name) > len(".tar"))
+    """Every hand-in archive in ``directory`` (any accepted suffix), by file name."""
+    return sorted(p for p in directory.iterdir() if split_suffix(p.name) and p.is_file())
 
 
-def grade_batch(submissions_dir: Path, out: Path, settings: Settings) -> Dict[str, Graded]:
-    """Grade every archive in ``submissions_dir``; write the gradebook and exports to ``out``."""
+def choose_handins(archives: List[Path], times: Dict[str, Tuple[str, str]]) -> Tuple[List[Path], List[str]]:
+    """One archive per student: the latest submitted when there are several; warnings."""
+    by_id: Dict[str, List[Path]] = {}
+    for path in archives:
+        by_id.setdefault(split_suffix(path.name)[0], []).append(path)
+    chosen, warnings = [], []
+    for student_id, paths in sorted(by_id.items()):
+        latest = max(paths, key=lambda p: (times[p.name][0], p.name))
+        if len(paths) > 1:
+            warnings.append(f"{student_id} has {len(paths)} hand-ins ("
+                            + ", ".join(p.name for p in paths) + f"): grading {latest.name}, "
+                            "the latest submitted")
+        chosen.append(latest)
+    return chosen, warnings
+
+
+def submission_times(archives: List[Path], manifest: Dict[str, str]) -> Dict[str, Tuple[str, str]]:
+    """{file name: (ISO time, "manifest" or "mtime")}."""
+    times = {}
+    for path in archives:
+        student_id = split_suffix(path.name)[0]
+        for key in (path.name, student_id):
+            if key in manifest:
+                times[path.name] = (manifest[key], "manifest")
+                break
+        else:
+            times[path.name] = (course.mtime_of(path), "mtime")
+    return times
+
+
+def load_course(book: Gradebook, inputs: CourseInputs) -> None:
+    """Store the roster, due date and extensions given on the command line in the gradebook."""
+    if inputs.roster is not None:
+        book.set_roster(course.read_roster(inputs.roster, inputs.roster_columns))
+    if inputs.due:
+        book.set_meta("due", course.iso(course.parse_time(inputs.due)))
+    if inputs.extensions is not None:
+        book.set_extensions(course.read_extensions(inputs.extensions))
+
+
+def grade_batch(submissions_dir: Path, out: Path, settings: Settings,
+                inputs: Optional[CourseInputs] = None) -> Dict[str, Graded]:
+    """Grade the archives in ``submissions_dir``; write the gradebook and exports to ``out``.
+
+    Returns the current grades of every student in the gradebook.
+    """
+    inputs = inputs or CourseInputs()
     out.mkdir(parents=True, exist_ok=True)
+    manifest = course.read_manifest(inputs.manifest) if inputs.manifest else {}
+    book = Gradebook(out / "gradebook.sqlite")
+    load_course(book, inputs)
     if uids.isolating():
         uids.check_unused(settings.uid_base, settings.jobs)
     version = grader_version(settings)
-    book = Gradebook(out / "gradebook.sqlite")
-    archives = find_submissions(submissions_dir)
+    found = find_submissions(submissions_dir)
+    times = submission_times(found, manifest)
+    archives, warnings = choose_handins(found, times)
+    if inputs.students:
+        unknown = sorted(set(inputs.students) - {split_suffix(p.name)[0] for p in archives})
+        if unknown:
+            book.close()
+            raise course.CourseError(f"no hand-in for --student {', '.join(unknown)} in "
+                                     f"{submissions_dir}")
+        archives = [p for p in archives if split_suffix(p.name)[0] in inputs.students]
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     pending: List[Submission] = []
+    handins = []
     for path in archives:
         submission = Submission(path, settings, version)
         submission.sha256 = sha256_of(path)
-        if settings.regrade or not book.is_current(submission.id, submission.sha256, version):
+        handins.append(Handin(submission.id, submission.sha256, path.name, *times[path.name]))
+        if settings.regrade or inputs.students or \
+                not book.is_current(submission.id, submission.sha256, version):
             pending.append(submission)
+    book.record_handins(handins)
     skipped = len(archives) - len(pending)
     print(f"{len(archives)} submission(s) in {submissions_dir}: {len(pending)} to grade, "
           f"{skipped} already graded by this grader version.", flush=True)
@@ -56,23 +132,43 @@ def grade_batch(submissions_dir: Path, out: Path, settings: Settings) -> Dict[st
     if pending and not uids.isolating():
         print("warning: not running as root, so student code runs under your own uid and the "
               "isolation is weaker (see README).", file=sys.stderr)
-    if pending:
-        sandbox.not_dumpable()                # same-uid code must not reach this process
-        shared = scratch.make_dir("batch")
-        try:
-            os.chmod(shared, 0o755)
-            for name in SHARED_DIRECTORIES:
-                if (ROOT / name).is_dir():
-                    shutil.copytree(ROOT / name, shared / name)
-            settings.shared = shared
-            _grade_pending(pending, book, settings)
-        finally:
-            shutil.rmtree(shared, ignore_errors=True)
-    graded = book.load_all([p.name[:-len(".tar")] for p in archives])
-    book.close()
-    if pending or not (out / "grades.csv").exists():
-        exports.export_all(out, settings.parts, graded)
+    try:
+        if pending:
+            sandbox.not_dumpable()                # same-uid code must not reach this process
+            shared = scratch.make_dir("batch")
+            try:
+                os.chmod(shared, 0o755)
+                for name in SHARED_DIRECTORIES:
+                    if (ROOT / name).is_dir():
+                        shutil.copytree(ROOT / name, shared / name)
+                settings.shared = shared
+                _grade_pending(pending, book, settings)
+            finally:
+                shutil.rmtree(shared, ignore_errors=True)
+        state = export_state(book)
+        if state != book.get_meta("exported_state") or not (out / "grades.csv").exists():
+            export = exports.export_all(out, book)
+            book.set_meta("exported_state", state)
+            if export.not_on_roster:
+                print(f"warning: {len(export.not_on_roster)} hand-in(s) not on the roster "
+                      "(on_roster = no in grades.csv): " + ", ".join(export.not_on_roster[:10])
+                      + (" ..." if len(export.not_on_roster) > 10 else ""), file=sys.stderr)
+        graded = book.load_all()
+    finally:
+        book.close()
     return graded
+
+
+def export_state(book: Gradebook) -> str:
+    """A digest of everything the exports are built from (grades, course files, late policy)."""
+    import hashlib
+    digest = hashlib.sha256()
+    for query in ("SELECT MAX(attempt_id), COUNT(*) FROM attempts", "SELECT * FROM roster",
+                  "SELECT * FROM extensions", "SELECT * FROM handins ORDER BY 1, 2",
+                  "SELECT value FROM meta WHERE key = 'due'"):
+        digest.update(repr(book.db.execute(query).fetchall()).encode())
+    digest.update(repr(course.LatePolicy.from_rubric()).encode())
+    return digest.hexdigest()
 
 
 def _grade_pending(pending: List[Submission], book: Gradebook, settings: Settings) -> None:

@@ -15,7 +15,7 @@ from typing import Dict, List, Set, Tuple
 from autograder.grader.rubric import Part
 from autograder.grader import visibility
 from autograder.grader.scoring import CheckResult, TestOutcome, part_scores, score_checks
-from kit.gradebook.store import PartResult
+from kit.gradebook.store import CheckOutcome, PartResult
 
 HIDDEN_FAILURE = visibility.HIDDEN_FAILURE
 
@@ -85,7 +85,9 @@ def score(messages: List[dict], parts: List[Part], timed_out: bool,
                  for r in own if not r.passed]
         duration = sum(t.duration for r in own for t in r.tests)
         results.append(PartResult(p.number, p.name, points.get(p.number, 0.0), p.points,
-                                  "\n".join(lines), duration))
+                                  "\n".join(lines), duration,
+                                  [CheckOutcome(r.check, r.points, r.max_points, r.passed)
+                                   for r in own]))
     if timed_out:
         return ("timeout", f"grading took longer than {timeout:g} s; parts finished before "
                 "that are scored", results)

@@ -20,7 +20,7 @@ from autograder.grader.rubric import Rubric
 from kit.batch import grader_process, scoring
 from kit.batch.settings import Interrupted, Settings
 from kit.functions import functions_in_file
-from kit.gradebook.store import Graded, PartResult
+from kit.gradebook.store import CheckOutcome, Graded, PartResult
 from kit.graderfiles import SHARED_DIRECTORIES, copy_autograder
 from kit.intake import archive, scan
 from kit.isolation import sandbox, scratch, uids
@@ -29,7 +29,7 @@ from kit.isolation import sandbox, scratch, uids
 class Submission:
     def __init__(self, archive_path: Path, settings: Settings, version: str) -> None:
         self.path = archive_path
-        self.id = archive_path.name[:-len(".tar")]
+        self.id = archive.split_suffix(archive_path.name)[0]
         self.settings = settings
         self.version = version
         self.sha256 = ""
@@ -38,7 +38,7 @@ class Submission:
         return Graded(self.id, self.sha256, self.version, status, reason, parts,
                       duration=time.monotonic() - started,
                       graded_at=datetime.datetime.now(datetime.timezone.utc).isoformat(
-                          timespec="seconds"))
+                          timespec="seconds"), archive_name=self.path.name)
 
     def zero_parts(self, feedback: str) -> List[PartResult]:
         return [PartResult(p.number, p.name, 0.0, p.points, feedback) for p in self.settings.parts]
@@ -130,4 +130,6 @@ class Submission:
             functions.update(functions_in_file(target / finding.file))
         affected = {p.number for p in self.settings.parts if functions & set(p.functions)}
         return [PartResult(r.part, r.name, 0.0, r.max_points, f"0 points: {violation}",
-                           r.duration) if r.part in affected else r for r in parts]
+                           r.duration, [CheckOutcome(c.check, 0.0, c.max_points, False)
+                                        for c in r.checks])
+                if r.part in affected else r for r in parts]

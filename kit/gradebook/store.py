@@ -1,33 +1,59 @@
-"""The gradebook: every grading result of a batch, in one SQLite file (OUT_DIR/gradebook.sqlite).
+"""The gradebook: every grading of a batch, in one SQLite file (OUT_DIR/gradebook.sqlite).
 
-Two tables. ``submissions``: one row per student with the archive's sha256, the grader
-version, the grading status (ok / timeout / bad_archive / violation / grader_error) and its
-reason. ``results``: one row per student and part with points, maximum, feedback and duration.
-A submission's rows are written in one transaction when it finishes, so a crash or Ctrl-C
-loses at most the submissions still running, and a re-run skips what is already recorded for
-the same archive and grader version.
+Nothing is overwritten: each grading of a hand-in is an *attempt* (numbered 1, 2, ... per
+student) with its archive's sha256, the grader version, the parts it graded, its status
+(ok / timeout / bad_archive / violation / grader_error), reason, time and duration.
+
+Tables (schema 2, ``meta.schema_version``):
+
+- ``attempts``: one row per grading.
+- ``results``: one row per attempt and part graded (points, maximum, feedback, duration).
+- ``checks``: one row per attempt, part and rubric check (points, passed), for item analysis.
+- ``handins``: one row per student and archive sha256: file name and submission time (from
+  the manifest, else the file's mtime) and where that time came from.
+- ``roster``, ``extensions``: the course's students and deadline extensions (``--roster``,
+  ``--extensions``), replaced whenever they are given again; ``meta`` keeps ``due``.
+- ``final_grades``: what the last export published (raw score, late penalty, final score).
+- ``submissions`` (a view): each student's latest attempt.
+
+A student's *current* grade takes, part by part, the latest result of that part (grading
+``--parts 2.3`` then ``--parts 2.6`` keeps both); its status is the worst status among the
+attempts it draws from. An attempt's rows are written in one transaction when it finishes,
+so a crash or Ctrl-C loses at most the submissions still running, and a re-run skips an
+archive whose sha256 the same grader version already graded. A schema-1 file (one row per
+student, from before the history was kept) is migrated on opening, after a copy of it is
+saved beside it; anything else is refused with a message.
 """
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
 
+SCHEMA_VERSION = 2
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS submissions (
-    submission_id  TEXT PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS attempts (
+    attempt_id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    submission_id  TEXT NOT NULL,
+    attempt        INTEGER NOT NULL,
+    archive_name   TEXT NOT NULL,
     archive_sha256 TEXT NOT NULL,
     grader_version TEXT NOT NULL,
+    parts_graded   TEXT NOT NULL,
     grading_status TEXT NOT NULL,
     reason         TEXT NOT NULL,
     points         REAL NOT NULL,
     max_points     REAL NOT NULL,
     duration       REAL NOT NULL,
-    graded_at      TEXT NOT NULL
+    graded_at      TEXT NOT NULL,
+    UNIQUE (submission_id, attempt)
 );
 CREATE TABLE IF NOT EXISTS results (
-    submission_id  TEXT NOT NULL REFERENCES submissions(submission_id),
+    attempt_id     INTEGER NOT NULL REFERENCES attempts(attempt_id),
+    submission_id  TEXT NOT NULL,
     part           TEXT NOT NULL,
     part_name      TEXT NOT NULL,
     points         REAL NOT NULL,
@@ -37,10 +63,67 @@ CREATE TABLE IF NOT EXISTS results (
     archive_sha256 TEXT NOT NULL,
     grader_version TEXT NOT NULL,
     graded_at      TEXT NOT NULL,
-    PRIMARY KEY (submission_id, part)
+    PRIMARY KEY (attempt_id, part)
 );
+CREATE TABLE IF NOT EXISTS checks (
+    attempt_id     INTEGER NOT NULL REFERENCES attempts(attempt_id),
+    submission_id  TEXT NOT NULL,
+    part           TEXT NOT NULL,
+    check_name     TEXT NOT NULL,
+    points         REAL NOT NULL,
+    max_points     REAL NOT NULL,
+    passed         INTEGER NOT NULL,
+    PRIMARY KEY (attempt_id, part, check_name)
+);
+CREATE TABLE IF NOT EXISTS handins (
+    submission_id  TEXT NOT NULL,
+    archive_sha256 TEXT NOT NULL,
+    archive_name   TEXT NOT NULL,
+    submitted_at   TEXT NOT NULL,
+    time_source    TEXT NOT NULL,
+    PRIMARY KEY (submission_id, archive_sha256)
+);
+CREATE TABLE IF NOT EXISTS roster (
+    student_id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL,
+    section TEXT NOT NULL, login TEXT NOT NULL, canvas_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS extensions (
+    student_id TEXT PRIMARY KEY, days REAL NOT NULL, due TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS final_grades (
+    student_id TEXT PRIMARY KEY, grading_status TEXT NOT NULL, on_roster INTEGER NOT NULL,
+    attempt INTEGER NOT NULL, submitted_at TEXT NOT NULL, due TEXT NOT NULL,
+    late_days REAL NOT NULL, raw_points REAL NOT NULL, penalty_fraction REAL NOT NULL,
+    penalty_points REAL NOT NULL, final_points REAL NOT NULL, max_points REAL NOT NULL,
+    exported_at TEXT NOT NULL
+);
+CREATE VIEW IF NOT EXISTS submissions AS
+    SELECT submission_id, archive_sha256, grader_version, grading_status, reason, points,
+           max_points, duration, graded_at, attempt
+    FROM attempts AS a
+    WHERE attempt = (SELECT MAX(attempt) FROM attempts WHERE submission_id = a.submission_id);
 """
 STATUSES = ("ok", "timeout", "bad_archive", "violation", "grader_error")
+# When a student's parts come from several attempts, the worst status of those attempts shows.
+SEVERITY = {"violation": 5, "bad_archive": 4, "grader_error": 3, "timeout": 2, "ok": 1}
+V1_COLUMNS = {
+    "submissions": ["submission_id", "archive_sha256", "grader_version", "grading_status",
+                    "reason", "points", "max_points", "duration", "graded_at"],
+    "results": ["submission_id", "part", "part_name", "points", "max_points", "feedback",
+                "duration", "archive_sha256", "grader_version", "graded_at"],
+}
+
+
+class GradebookError(Exception):
+    """The file is not a gradebook this kit can use; the message says why and what to do."""
+
+
+@dataclass
+class CheckOutcome:
+    check: str
+    points: float
+    max_points: float
+    passed: bool
 
 
 @dataclass
@@ -51,11 +134,12 @@ class PartResult:
     max_points: float
     feedback: str = ""
     duration: float = 0.0
+    checks: List[CheckOutcome] = field(default_factory=list)
 
 
 @dataclass
 class Graded:
-    """The outcome of grading one submission."""
+    """The outcome of grading one submission (an attempt), or a student's current grade."""
     submission_id: str
     archive_sha256: str
     grader_version: str
@@ -64,6 +148,8 @@ class Graded:
     parts: List[PartResult] = field(default_factory=list)
     duration: float = 0.0
     graded_at: str = ""
+    archive_name: str = ""
+    attempt: int = 0
 
     @property
     def points(self) -> float:
@@ -74,51 +160,262 @@ class Graded:
         return sum(p.max_points for p in self.parts)
 
 
+@dataclass
+class Handin:
+    submission_id: str
+    archive_sha256: str
+    archive_name: str
+    submitted_at: str               # ISO 8601 with offset, or ""
+    time_source: str                # "manifest" or "mtime"
+
+
+@dataclass
+class Student:
+    student_id: str
+    name: str = ""
+    email: str = ""
+    section: str = ""
+    login: str = ""
+    canvas_id: str = ""
+
+
 class Gradebook:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.db = sqlite3.connect(self.path)
+        existed = self.path.exists() and self.path.stat().st_size > 0
+        try:
+            self.db = sqlite3.connect(self.path)
+            tables = self._tables()
+        except sqlite3.DatabaseError as error:
+            raise GradebookError(f"{self.path} is not an SQLite gradebook ({error}); move it "
+                                 "away or choose another --out") from None
+        if existed and tables:
+            self._check_or_migrate(tables)
         self.db.executescript(SCHEMA)
+        with self.db:
+            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                            (str(SCHEMA_VERSION),))
+
+    # ---------------------------------------------------------------- schema and migration
+    def _tables(self) -> Dict[str, str]:
+        return dict(self.db.execute("SELECT name, type FROM sqlite_master "
+                                    "WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"))
+
+    def _columns(self, table: str) -> List[str]:
+        return [row[1] for row in self.db.execute(f"PRAGMA table_info({table})")]
+
+    def _check_or_migrate(self, tables: Dict[str, str]) -> None:
+        if "meta" in tables:
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = int(row[0]) if row and row[0].isdigit() else 0
+            if version == SCHEMA_VERSION:
+                return
+            raise GradebookError(
+                f"{self.path} has gradebook schema {version or 'unknown'}, and this kit reads "
+                f"schema {SCHEMA_VERSION} (and migrates schema 1). Use the kit that wrote it, "
+                "or move the file away and grade again.")
+        if tables.get("submissions") == "table" and all(
+                self._columns(t) == columns for t, columns in V1_COLUMNS.items()):
+            self._migrate_v1()
+            return
+        raise GradebookError(f"{self.path} is an SQLite file but not a MyTorch gradebook "
+                             f"(tables: {', '.join(sorted(tables)) or 'none'}); move it away or "
+                             "choose another --out")
+
+    def _migrate_v1(self) -> None:
+        """Schema 1 (one row per student) -> 2: each row becomes attempt 1; a copy is kept."""
+        self.db.close()
+        backup = self.path.with_name(self.path.name + ".schema1-backup")
+        shutil.copy2(self.path, backup)
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            self.db.execute("BEGIN")
+            self.db.execute("ALTER TABLE submissions RENAME TO v1_submissions")
+            self.db.execute("ALTER TABLE results RENAME TO v1_results")
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
+            self.db.execute(
+                "INSERT INTO attempts (submission_id, attempt, archive_name, archive_sha256, "
+                "grader_version, parts_graded, grading_status, reason, points, max_points, "
+                "duration, graded_at) SELECT s.submission_id, 1, s.submission_id || '.tar', "
+                "s.archive_sha256, s.grader_version, COALESCE((SELECT group_concat(part, ',') "
+                "FROM v1_results r WHERE r.submission_id = s.submission_id), ''), "
+                "s.grading_status, s.reason, s.points, s.max_points, s.duration, s.graded_at "
+                "FROM v1_submissions s ORDER BY s.rowid")
+            self.db.execute(
+                "INSERT INTO results SELECT a.attempt_id, r.submission_id, r.part, r.part_name, "
+                "r.points, r.max_points, r.feedback, r.duration, r.archive_sha256, "
+                "r.grader_version, r.graded_at FROM v1_results r JOIN attempts a "
+                "ON a.submission_id = r.submission_id ORDER BY r.rowid")
+            self.db.execute(
+                "INSERT INTO handins SELECT submission_id, archive_sha256, archive_name, '', "
+                "'unknown' FROM attempts")
+            self.db.execute("DROP TABLE v1_results")
+            self.db.execute("DROP TABLE v1_submissions")
+            self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self.db.execute("INSERT INTO meta VALUES ('migrated_from', '1')")
+            self.db.execute("COMMIT")
+        except sqlite3.Error as error:
+            self.db.execute("ROLLBACK")
+            raise GradebookError(f"could not migrate {self.path} from schema 1 ({error}); the "
+                                 "file is unchanged") from None
+        self.db.close()
+        self.db = sqlite3.connect(self.path)
 
     def close(self) -> None:
         self.db.close()
 
+    # ------------------------------------------------------------------------- grading
     def is_current(self, submission_id: str, sha256: str, version: str) -> bool:
-        row = self.db.execute("SELECT archive_sha256, grader_version FROM submissions "
-                              "WHERE submission_id = ?", (submission_id,)).fetchone()
-        return row == (sha256, version)
+        """Whether this grader version's latest grading of the student was of this archive."""
+        row = self.db.execute("SELECT archive_sha256 FROM attempts WHERE submission_id = ? "
+                              "AND grader_version = ? ORDER BY attempt DESC LIMIT 1",
+                              (submission_id, version)).fetchone()
+        return row is not None and row[0] == sha256
 
-    def record(self, graded: Graded) -> None:
-        """Replace the submission's rows, all in one transaction."""
+    def record(self, graded: Graded) -> int:
+        """Add the grading as the student's next attempt, in one transaction; its number."""
         assert graded.status in STATUSES, graded.status
         with self.db:
-            self.db.execute("DELETE FROM results WHERE submission_id = ?", (graded.submission_id,))
-            self.db.execute(
-                "INSERT OR REPLACE INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (graded.submission_id, graded.archive_sha256, graded.grader_version, graded.status,
+            (last,) = self.db.execute("SELECT COALESCE(MAX(attempt), 0) FROM attempts "
+                                      "WHERE submission_id = ?", (graded.submission_id,)).fetchone()
+            cursor = self.db.execute(
+                "INSERT INTO attempts (submission_id, attempt, archive_name, archive_sha256, "
+                "grader_version, parts_graded, grading_status, reason, points, max_points, "
+                "duration, graded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (graded.submission_id, last + 1, graded.archive_name, graded.archive_sha256,
+                 graded.grader_version, ",".join(p.part for p in graded.parts), graded.status,
                  graded.reason, graded.points, graded.max_points, round(graded.duration, 3),
                  graded.graded_at))
+            attempt_id = cursor.lastrowid
             self.db.executemany(
-                "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(graded.submission_id, p.part, p.name, p.points, p.max_points, p.feedback,
-                  round(p.duration, 3), graded.archive_sha256, graded.grader_version,
+                "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(attempt_id, graded.submission_id, p.part, p.name, p.points, p.max_points,
+                  p.feedback, round(p.duration, 3), graded.archive_sha256, graded.grader_version,
                   graded.graded_at) for p in graded.parts])
+            self.db.executemany(
+                "INSERT INTO checks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(attempt_id, graded.submission_id, p.part, c.check, c.points, c.max_points,
+                  int(c.passed)) for p in graded.parts for c in p.checks])
+        graded.attempt = last + 1
+        return last + 1
+
+    # ----------------------------------------------------------------------- reading
+    def student_ids(self) -> List[str]:
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT submission_id FROM attempts ORDER BY submission_id")]
+
+    def attempts(self, submission_id: str) -> List[Graded]:
+        """Every grading of the student, oldest first."""
+        found = []
+        for row in self.db.execute(
+                "SELECT attempt_id, submission_id, archive_sha256, grader_version, grading_status, "
+                "reason, duration, graded_at, archive_name, attempt FROM attempts "
+                "WHERE submission_id = ? ORDER BY attempt", (submission_id,)).fetchall():
+            graded = Graded(*row[1:6], duration=row[6], graded_at=row[7], archive_name=row[8],
+                            attempt=row[9])
+            graded.parts = self._parts_of(row[0])
+            found.append(graded)
+        return found
+
+    def _parts_of(self, attempt_id: int) -> List[PartResult]:
+        checks: Dict[str, List[CheckOutcome]] = {}
+        for part, *rest in self.db.execute(
+                "SELECT part, check_name, points, max_points, passed FROM checks "
+                "WHERE attempt_id = ? ORDER BY rowid", (attempt_id,)):
+            checks.setdefault(part, []).append(CheckOutcome(rest[0], rest[1], rest[2], bool(rest[3])))
+        return [PartResult(*r, checks=checks.get(r[0], [])) for r in self.db.execute(
+            "SELECT part, part_name, points, max_points, feedback, duration FROM results "
+            "WHERE attempt_id = ? ORDER BY rowid", (attempt_id,))]
 
     def load(self, submission_id: str) -> Optional[Graded]:
-        row = self.db.execute("SELECT * FROM submissions WHERE submission_id = ?",
-                              (submission_id,)).fetchone()
-        if row is None:
+        """The student's current grade: per part, the latest result of that part."""
+        history = self.attempts(submission_id)
+        if not history:
             return None
-        graded = Graded(row[0], row[1], row[2], row[3], row[4], duration=row[7], graded_at=row[8])
-        graded.parts = [PartResult(*r) for r in self.db.execute(
-            "SELECT part, part_name, points, max_points, feedback, duration FROM results "
-            "WHERE submission_id = ? ORDER BY rowid", (submission_id,))]
-        return graded
+        latest = history[-1]
+        parts: Dict[str, PartResult] = {}
+        source: Dict[str, Graded] = {}
+        for graded in history:
+            for result in graded.parts:
+                parts[result.part] = result
+                source[result.part] = graded
+        contributing = [g for g in history if g in source.values()] or [latest]
+        worst = max(contributing, key=lambda g: (SEVERITY.get(g.status, 0), g.attempt))
+        reasons = []
+        for g in contributing:
+            if g.reason and g.reason not in reasons:
+                reasons.append(g.reason)
+        return Graded(submission_id, latest.archive_sha256, latest.grader_version, worst.status,
+                      "; ".join(reasons), sorted(parts.values(), key=lambda r: _part_key(r.part)),
+                      duration=latest.duration, graded_at=latest.graded_at,
+                      archive_name=latest.archive_name, attempt=latest.attempt)
 
-    def load_all(self, submission_ids: List[str]) -> Dict[str, Graded]:
+    def load_all(self, submission_ids: Optional[Iterable[str]] = None) -> Dict[str, Graded]:
+        """Current grades of the given students (default: everyone in the gradebook)."""
         found = {}
-        for submission_id in submission_ids:
+        for submission_id in (self.student_ids() if submission_ids is None else submission_ids):
             graded = self.load(submission_id)
             if graded is not None:
                 found[submission_id] = graded
         return found
+
+    def graded_parts(self) -> List[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT part FROM results")]
+
+    # ----------------------------------------------------------- hand-ins and the course
+    def record_handins(self, handins: Iterable[Handin]) -> None:
+        """Remember each archive's submission time (a manifest's time wins over an mtime)."""
+        with self.db:
+            for h in handins:
+                row = self.db.execute("SELECT time_source FROM handins WHERE submission_id = ? "
+                                      "AND archive_sha256 = ?",
+                                      (h.submission_id, h.archive_sha256)).fetchone()
+                if row is not None and row[0] == "manifest" and h.time_source != "manifest":
+                    continue
+                self.db.execute("INSERT OR REPLACE INTO handins VALUES (?, ?, ?, ?, ?)",
+                                (h.submission_id, h.archive_sha256, h.archive_name,
+                                 h.submitted_at, h.time_source))
+
+    def handin(self, submission_id: str, sha256: str) -> Optional[Handin]:
+        row = self.db.execute("SELECT * FROM handins WHERE submission_id = ? AND "
+                              "archive_sha256 = ?", (submission_id, sha256)).fetchone()
+        return Handin(*row) if row else None
+
+    def set_roster(self, students: Iterable[Student]) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM roster")
+            self.db.executemany("INSERT INTO roster VALUES (?, ?, ?, ?, ?, ?)",
+                                [(s.student_id, s.name, s.email, s.section, s.login, s.canvas_id)
+                                 for s in students])
+
+    def roster(self) -> Dict[str, Student]:
+        return {r[0]: Student(*r) for r in self.db.execute("SELECT * FROM roster ORDER BY rowid")}
+
+    def set_extensions(self, extensions: Dict[str, Tuple[float, str]]) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM extensions")
+            self.db.executemany("INSERT INTO extensions VALUES (?, ?, ?)",
+                                [(k, days, due) for k, (days, due) in extensions.items()])
+
+    def extensions(self) -> Dict[str, Tuple[float, str]]:
+        return {r[0]: (r[1], r[2]) for r in self.db.execute("SELECT * FROM extensions")}
+
+    def get_meta(self, key: str, default: str = "") -> str:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def set_final_grades(self, rows: List[tuple]) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM final_grades")
+            self.db.executemany("INSERT INTO final_grades VALUES "
+                                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _part_key(number: str) -> Tuple:
+    return tuple(int(x) if x.isdigit() else x for x in number.split("."))

@@ -1,26 +1,34 @@
-"""Safe extraction of a student's ``handin.tar``.
+"""Safe extraction of a student's hand-in: ``.tar``, ``.tar.gz``/``.tgz`` or ``.zip``.
 
 Standard library only, so the platform bundles ship this file as it is
 (``python3 -m kit.intake.archive handin.tar DEST``).
 
-Policy: an archive is checked member by member *before* anything is written. One unsafe
-member (an absolute path, ``..``, a link, a device or FIFO, a name that is not UTF-8) rejects
-the whole archive: a hand-in made by ``create_tarball.sh`` never contains one. Archives over
-the size or member-count limits are rejected too (tar/gzip bombs). Only ``mytorch/`` and
-``hw1/`` are extracted; anything else is skipped and mentioned, and caches are dropped.
-Extraction then goes through tarfile's own ``data`` filter as a second line of defence.
+Policy, the same for every format: an archive is checked member by member *before* anything
+is written. One unsafe member (an absolute path, ``..``, a link, a device or FIFO, a name that
+is not UTF-8) rejects the whole archive: a hand-in made by ``create_tarball.sh`` never
+contains one. Archives over the size or member-count limits are rejected too (tar/gzip/zip
+bombs; a zip member's real size is counted while it is decompressed, not taken from its
+header). Only ``mytorch/`` and ``hw1/`` are extracted; anything else is skipped and
+mentioned, and caches are dropped. When the archive holds a single top-level folder with
+``mytorch/`` inside (``mytorch-handout/mytorch/...``), that folder is unwrapped. Tar
+extraction then goes through tarfile's own ``data`` filter as a second line of defence; zip
+members are written by this module (regular files only, never a link, mode 0644).
 """
 from __future__ import annotations
 
+import stat
 import sys
 import tarfile
+import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 KEPT_DIRECTORIES = ("mytorch", "hw1")
-SKIPPED_NAMES = {"__pycache__", ".DS_Store", ".ipynb_checkpoints"}
+SKIPPED_NAMES = {"__pycache__", ".DS_Store", ".ipynb_checkpoints", "__MACOSX"}
+# The file names a batch accepts, longest first: "alice.tar.gz" is the hand-in of "alice".
+SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 
 
 class BadArchive(Exception):
@@ -41,28 +49,88 @@ class Extracted:
     notes: List[str] = field(default_factory=list)
 
 
-def _unsafe_reason(member: tarfile.TarInfo) -> Optional[str]:
-    name = member.name
+@dataclass
+class Entry:
+    """One archive member, whatever the format: its name, kind and size, and the original."""
+    name: str
+    kind: str                        # file, dir, symlink, hardlink, device, special
+    size: int
+    linkname: str = ""
+    source: object = None            # tarfile.TarInfo or zipfile.ZipInfo
+
+
+def split_suffix(file_name: str) -> Optional[Tuple[str, str]]:
+    """("alice", ".tar.gz") for "alice.tar.gz"; None for a name that is not a hand-in archive."""
+    lower = file_name.lower()
+    for suffix in SUFFIXES:
+        if lower.endswith(suffix) and len(file_name) > len(suffix):
+            return file_name[:-len(suffix)], suffix
+    return None
+
+
+def _unsafe_reason(entry: Entry) -> Optional[str]:
+    name = entry.name
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
         return "a file name that is not valid UTF-8"
-    if name.startswith("/") or PurePosixPath(name).is_absolute():
+    if name.startswith(("/", "\\")) or PurePosixPath(name).is_absolute() or \
+            (len(name) > 1 and name[1] == ":"):
         return "an absolute path"
-    if ".." in PurePosixPath(name).parts:
+    if ".." in PurePosixPath(name.replace("\\", "/")).parts:
         return "a path going out of the archive ('..')"
-    if member.issym() or member.islnk():
-        return f"a {'symbolic' if member.issym() else 'hard'} link (to {member.linkname!r})"
-    if member.isdev():
+    if entry.kind in ("symlink", "hardlink"):
+        kind = "symbolic" if entry.kind == "symlink" else "hard"
+        return f"a {kind} link (to {entry.linkname!r})"
+    if entry.kind == "device":
         return "a device file or FIFO"
-    if not (member.isfile() or member.isdir()):
+    if entry.kind not in ("file", "dir"):
         return "a special file"
     return None
 
 
-def _kept_name(name: str) -> Optional[str]:
+def _tar_entry(member: tarfile.TarInfo) -> Entry:
+    kind = ("symlink" if member.issym() else "hardlink" if member.islnk() else
+            "device" if member.isdev() else "file" if member.isfile() else
+            "dir" if member.isdir() else "special")
+    return Entry(member.name, kind, member.size, member.linkname, member)
+
+
+def _zip_entry(info: zipfile.ZipInfo) -> Entry:
+    mode = info.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        kind = "symlink"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode):
+        kind = "device"
+    elif stat.S_ISSOCK(mode):
+        kind = "special"
+    else:
+        kind = "dir" if info.is_dir() else "file"
+    # Zips made on Windows may separate folders with backslashes.
+    return Entry(info.filename.replace("\\", "/"), kind, info.file_size, "(a zip link)", info)
+
+
+def _parts(name: str) -> List[str]:
+    return [p for p in PurePosixPath(name).parts if p not in (".", "")]
+
+
+def _wrapper(entries: List[Entry]) -> Optional[str]:
+    """The single top-level folder to unwrap (``mytorch-handout``), or None."""
+    tops = {_parts(e.name)[0] for e in entries
+            if _parts(e.name) and not SKIPPED_NAMES & set(_parts(e.name))}
+    if len(tops) != 1 or tops & set(KEPT_DIRECTORIES):
+        return None
+    (top,) = tops
+    if any(_parts(e.name)[1:2] == ["mytorch"] for e in entries):
+        return top
+    return None
+
+
+def _kept_name(name: str, wrapper: Optional[str]) -> Optional[str]:
     """The member's path below the archive root if it belongs to mytorch/ or hw1/, else None."""
-    parts = [p for p in PurePosixPath(name).parts if p not in (".", "")]
+    parts = _parts(name)
+    if wrapper is not None and parts[:1] == [wrapper]:
+        parts = parts[1:]
     if not parts or parts[0] not in KEPT_DIRECTORIES or SKIPPED_NAMES & set(parts):
         return None
     if parts[-1].endswith((".pyc", ".pyo")):
@@ -70,66 +138,123 @@ def _kept_name(name: str) -> Optional[str]:
     return "/".join(parts)
 
 
+class _Reader:
+    """The archive, opened as tar (any compression) or zip."""
+
+    def __init__(self, archive: Path) -> None:
+        self.tar: Optional[tarfile.TarFile] = None
+        self.zip: Optional[zipfile.ZipFile] = None
+        try:
+            if zipfile.is_zipfile(archive) and not tarfile.is_tarfile(archive):
+                self.zip = zipfile.ZipFile(archive)
+            else:
+                self.tar = tarfile.open(archive, "r:*")
+        except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+            detail = str(error).splitlines()[0].rstrip(":") if str(error) else type(error).__name__
+            raise BadArchive(f"not a tar archive nor a zip ({detail}); make it with "
+                             "./create_tarball.sh") from None
+
+    def __enter__(self) -> "_Reader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        (self.tar or self.zip).close()
+
+    def entries(self):
+        if self.tar is not None:
+            for member in self.tar:
+                yield _tar_entry(member)
+        else:
+            for info in self.zip.infolist():
+                yield _zip_entry(info)
+
+    def extract(self, chosen: List[Entry], destination: Path, limits: Limits) -> None:
+        if self.tar is not None:
+            members = []
+            for entry in chosen:
+                entry.source.name = entry.name
+                members.append(entry.source)
+            self.tar.extractall(destination, members=members, filter="data")
+            return
+        total = 0
+        for entry in chosen:
+            target = destination.joinpath(*entry.name.split("/"))
+            if entry.kind == "dir":
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            written = 0
+            with self.zip.open(entry.source) as source, open(target, "wb") as sink:
+                while chunk := source.read(2 ** 16):
+                    written += len(chunk)
+                    total += len(chunk)
+                    if written > limits.max_member_mb * 2 ** 20:
+                        raise BadArchive(f"{entry.name} unpacks to more than the limit of "
+                                         f"{limits.max_member_mb:g} MB per file")
+                    if total > limits.max_total_mb * 2 ** 20:
+                        raise BadArchive(f"the archive unpacks to more than {limits.max_total_mb:g} MB")
+                    sink.write(chunk)
+            target.chmod(0o644)
+
+
 def extract(archive: Path, destination: Path, limits: Limits = Limits()) -> Extracted:
     """Extract the hand-in's mytorch/ and hw1/ into ``destination`` (which must exist).
 
-    Raises BadArchive, having written nothing, when the archive is unreadable or unsafe.
+    Raises BadArchive, having written nothing, when the archive is unreadable or unsafe (a zip
+    member that turns out larger than its header said stops the extraction half-way).
     """
     archive = Path(archive)
     if not archive.is_file():
         raise BadArchive(f"{archive.name} is not a file")
     if archive.stat().st_size == 0:
         raise BadArchive("the archive is empty (0 bytes)")
-    try:
-        tar = tarfile.open(archive, "r:*")
-    except (tarfile.TarError, OSError, EOFError) as error:
-        detail = str(error).splitlines()[0].rstrip(":")
-        raise BadArchive(f"not a tar archive ({detail}); make it with ./create_tarball.sh") from None
-    with tar:
-        members, total, problems = [], 0, []
+    with _Reader(archive) as reader:
+        entries, total, problems = [], 0, []
         try:
-            for member in tar:
-                if len(members) + len(problems) >= limits.max_members:
+            for entry in reader.entries():
+                if len(entries) + len(problems) >= limits.max_members:
                     raise BadArchive(f"too many files in the archive (more than "
                                      f"{limits.max_members}); hand in mytorch/ and hw1/ only")
-                reason = _unsafe_reason(member)
+                reason = _unsafe_reason(entry)
                 if reason:
-                    shown = member.name.encode("utf-8", "backslashreplace").decode("utf-8")
+                    shown = entry.name.encode("utf-8", "backslashreplace").decode("utf-8")
                     problems.append(f"{shown!r}: {reason}")
                     continue
-                if member.size > limits.max_member_mb * 2 ** 20:
-                    raise BadArchive(f"{member.name} is {member.size / 2 ** 20:.0f} MB, over the "
+                if entry.size > limits.max_member_mb * 2 ** 20:
+                    raise BadArchive(f"{entry.name} is {entry.size / 2 ** 20:.0f} MB, over the "
                                      f"limit of {limits.max_member_mb:g} MB per file")
-                total += member.size
+                total += entry.size
                 if total > limits.max_total_mb * 2 ** 20:
                     raise BadArchive(f"the archive unpacks to more than {limits.max_total_mb:g} MB")
-                members.append(member)
-        except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
+                entries.append(entry)
+        except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
             raise BadArchive(f"the archive is damaged ({error})") from None
         if problems:
             raise BadArchive("unsafe archive, nothing was extracted: " + "; ".join(problems[:5])
                              + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
-        if not members:
+        if not entries:
             raise BadArchive("the archive contains no files")
 
-        result, chosen = Extracted(), []
-        skipped = []
-        for member in members:
-            kept = _kept_name(member.name)
+        wrapper = _wrapper(entries)
+        result, chosen, skipped = Extracted(), [], []
+        for entry in entries:
+            kept = _kept_name(entry.name, wrapper)
             if kept is None:
-                if member.isfile() and not (SKIPPED_NAMES & set(PurePosixPath(member.name).parts)):
-                    skipped.append(member.name)
+                if entry.kind == "file" and not (SKIPPED_NAMES & set(_parts(entry.name))):
+                    skipped.append(entry.name)
                 continue
-            member.name = kept
-            chosen.append(member)
-            if member.isfile():
+            entry.name = kept
+            chosen.append(entry)
+            if entry.kind == "file":
                 result.files.append(kept)
+        if wrapper is not None:
+            result.notes.append(f"unwrapped the top-level folder {wrapper}/")
         if skipped:
             result.notes.append(f"ignored {len(skipped)} file(s) outside mytorch/ and hw1/: "
                                 + ", ".join(skipped[:5]) + (" ..." if len(skipped) > 5 else ""))
         try:
-            tar.extractall(destination, members=chosen, filter="data")
-        except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
+            reader.extract(chosen, Path(destination), limits)
+        except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
             raise BadArchive(f"the archive could not be extracted ({error})") from None
     if not (Path(destination) / "mytorch").is_dir():
         raise BadArchive("no mytorch/ directory in the archive; hand in the tar made by "

@@ -1,0 +1,164 @@
+"""Hand-in formats: .tar, .tar.gz/.tgz and .zip, a wrapping folder, one safety policy for all."""
+from __future__ import annotations
+
+import io
+import os
+import stat
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import corpus
+from kit.intake import archive
+from kit.paths import SOLUTION
+
+
+def zip_of(tree: Path, path: Path, prefix: str = "") -> None:
+    """A zip of ``tree``'s mytorch/ and hw1/, as a student's file manager would make it."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as handle:
+        for name in archive.KEPT_DIRECTORIES:
+            for file in sorted((tree / name).rglob("*")):
+                if "__pycache__" in file.parts:
+                    continue
+                handle.write(file, prefix + str(file.relative_to(tree)))
+
+
+def wrapped_tar(tree: Path, path: Path, top: str, mode: str = "w") -> None:
+    with tarfile.open(path, mode) as tar:
+        for name in archive.KEPT_DIRECTORIES:
+            tar.add(tree / name, arcname=f"{top}/{name}",
+                    filter=lambda info: None if "__pycache__" in info.name else info)
+        corpus._add_bytes(tar, f"{top}/README.md", b"notes\n")
+
+
+def solution_files() -> set:
+    return {str(p.relative_to(SOLUTION)) for name in archive.KEPT_DIRECTORIES
+            for p in (SOLUTION / name).rglob("*.py") if "__pycache__" not in p.parts}
+
+
+def extracted(path: Path, tmp_path: Path, limits: archive.Limits = archive.Limits()):
+    destination = tmp_path / ("out-" + path.name)
+    destination.mkdir()
+    return archive.extract(path, destination, limits), destination
+
+
+@pytest.mark.parametrize("name,mode", [("a.tar", "w"), ("a.tar.gz", "w:gz"), ("a.tgz", "w:gz"),
+                                       ("a.tar.bz2.tar", "w:bz2")])
+def test_every_tar_compression_is_read(tmp_path, name, mode):
+    corpus.tar_of(SOLUTION, tmp_path / name, mode)
+    result, destination = extracted(tmp_path / name, tmp_path)
+    assert solution_files() <= set(result.files)
+    assert (destination / "mytorch/tensor.py").read_bytes() == (SOLUTION / "mytorch/tensor.py").read_bytes()
+
+
+def test_zip_is_read(tmp_path):
+    zip_of(SOLUTION, tmp_path / "a.zip")
+    result, destination = extracted(tmp_path / "a.zip", tmp_path)
+    assert solution_files() <= set(result.files)
+    assert (destination / "hw1/mnist.py").read_bytes() == (SOLUTION / "hw1/mnist.py").read_bytes()
+    assert stat.S_IMODE((destination / "hw1/mnist.py").stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize("kind", ["tar", "tar.gz", "zip"])
+def test_a_single_top_level_folder_is_unwrapped(tmp_path, kind):
+    path = tmp_path / f"w.{kind}"
+    if kind == "zip":
+        zip_of(SOLUTION, path, prefix="mytorch-handout/")
+        with zipfile.ZipFile(path, "a") as handle:
+            handle.writestr("__MACOSX/mytorch-handout/._tensor.py", b"\0")
+    else:
+        wrapped_tar(SOLUTION, path, "mytorch-handout", "w:gz" if kind == "tar.gz" else "w")
+    result, destination = extracted(path, tmp_path)
+    assert solution_files() <= set(result.files)
+    assert (destination / "mytorch/__init__.py").is_file()
+    assert not (destination / "mytorch-handout").exists()
+    assert any("unwrapped the top-level folder mytorch-handout/" in n for n in result.notes)
+
+
+def test_two_top_level_folders_are_not_unwrapped(tmp_path):
+    path = tmp_path / "two.tar"
+    with tarfile.open(path, "w") as tar:
+        corpus._add_bytes(tar, "a/mytorch/__init__.py")
+        corpus._add_bytes(tar, "b/mytorch/__init__.py")
+    with pytest.raises(archive.BadArchive, match="no mytorch/ directory"):
+        extracted(path, tmp_path)
+
+
+def _zip_member(handle: zipfile.ZipFile, name: str, data: bytes = b"x = 1\n", mode: int = 0) -> None:
+    info = zipfile.ZipInfo(name)
+    info.compress_type = handle.compression
+    if mode:
+        info.external_attr = mode << 16
+    handle.writestr(info, data)
+
+
+@pytest.mark.parametrize("member,mode,reason", [
+    ("../escaped.py", 0, "'..'"),
+    ("mytorch/../../escaped.py", 0, "'..'"),
+    ("/tmp/escaped_absolute.py", 0, "absolute path"),
+    ("mytorch/link.py", stat.S_IFLNK | 0o777, "symbolic link"),
+    ("mytorch/fifo", stat.S_IFIFO | 0o644, "device file or FIFO"),
+    ("mytorch/sock", stat.S_IFSOCK | 0o644, "special file"),
+])
+def test_zip_follows_the_tar_rules(tmp_path, member, mode, reason):
+    path = tmp_path / "bad.zip"
+    zip_of(SOLUTION, path)
+    with zipfile.ZipFile(path, "a") as handle:
+        _zip_member(handle, member, b"/etc/passwd", mode)
+    destination = tmp_path / "out"
+    destination.mkdir()
+    with pytest.raises(archive.BadArchive, match="nothing was extracted") as error:
+        archive.extract(path, destination)
+    assert reason in str(error.value)
+    assert list(destination.iterdir()) == []
+    assert not Path("/tmp/escaped_absolute.py").exists() and not list(tmp_path.rglob("escaped*"))
+
+
+def test_zip_limits(tmp_path):
+    many = tmp_path / "many.zip"
+    with zipfile.ZipFile(many, "w") as handle:
+        for i in range(30):
+            _zip_member(handle, f"mytorch/f{i}.py")
+    with pytest.raises(archive.BadArchive, match="too many files"):
+        extracted(many, tmp_path, archive.Limits(max_members=20))
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as handle:
+        _zip_member(handle, "mytorch/__init__.py", b"")
+        _zip_member(handle, "mytorch/weights.bin", b"\0" * (30 * 2 ** 20))
+    assert bomb.stat().st_size < 2 ** 20
+    with pytest.raises(archive.BadArchive, match="over the limit"):
+        extracted(bomb, tmp_path)
+
+
+def test_zip_whose_header_lies_about_the_size_is_stopped(tmp_path):
+    """A zip member's real size is counted while it is decompressed."""
+    path = tmp_path / "liar.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as handle:
+        _zip_member(handle, "mytorch/__init__.py", b"")
+        _zip_member(handle, "mytorch/big.bin", b"A" * 4096)
+    data = bytearray(path.read_bytes())
+    # Patch the central directory's uncompressed size of big.bin (4096 -> 16) only.
+    central = data.rindex(b"PK\x01\x02")
+    assert data[central + 46:central + 46 + 15] == b"mytorch/big.bin"
+    data[central + 24:central + 28] = (16).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    with pytest.raises(archive.BadArchive):
+        extracted(path, tmp_path, archive.Limits(max_total_mb=1 / 1024, max_member_mb=1 / 1024))
+
+
+def test_not_an_archive(tmp_path):
+    path = tmp_path / "homework.zip"
+    path.write_bytes(b"%PDF-1.4 my homework\n" * 20)
+    with pytest.raises(archive.BadArchive, match="not a tar archive nor a zip"):
+        extracted(path, tmp_path)
+
+
+def test_hand_in_names():
+    assert archive.split_suffix("alice.tar.gz") == ("alice", ".tar.gz")
+    assert archive.split_suffix("bob.TGZ") == ("bob", ".tgz")
+    assert archive.split_suffix("carol.zip") == ("carol", ".zip")
+    assert archive.split_suffix("dave.tar") == ("dave", ".tar")
+    assert archive.split_suffix(".tar") is None
+    assert archive.split_suffix("notes.txt") is None
