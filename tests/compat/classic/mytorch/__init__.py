@@ -1,1 +1,0 @@
-"""MyTorch in the original course conventions (compatibility test data)."""
