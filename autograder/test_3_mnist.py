@@ -47,8 +47,7 @@ def trained(student):
 
 @pytest.fixture(scope="module")
 def validation():
-    _, _, val_x, val_y = mnist_data.load_mnist()
-    return val_x, val_y
+    return mnist_data.load_split("test")
 
 
 def check_architecture(got: dict) -> None:
@@ -131,8 +130,12 @@ HINT_SHUFFLE = ("at the start of every epoch draw a new order = np.random.permut
 @pytest.fixture(scope="module")
 def in_order_batch_sums() -> np.ndarray:
     """The sum of each batch of 100 training images taken in file order (no shuffling)."""
-    train_x = mnist_data.load_mnist()[0]
-    return train_x.reshape(BATCHES_PER_EPOCH, -1).sum(axis=1)
+    # Batch by batch from the file's bytes, so the grader never holds all training images
+    # as floats (the platforms give 768 MB); each sum is the same float32 sum as before.
+    pixels = mnist_data.load_split("train", raw=True)[0]
+    batch = len(pixels) // BATCHES_PER_EPOCH
+    return np.array([mnist_data.images(pixels[i:i + batch]).sum()
+                     for i in range(0, len(pixels), batch)], dtype=np.float32)
 
 
 def check_shuffled(batch_sums, in_order: np.ndarray) -> None:

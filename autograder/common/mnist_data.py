@@ -39,23 +39,32 @@ def verify(path: Path) -> None:
     if not path.is_file():
         raise DataError(f"MNIST not found at {path}; it ships as data/mnist.npz "
                         "(see data/README.md).")
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+        digest = hashlib.file_digest(handle, "sha256")
     if digest.hexdigest() != SHA256:
         raise DataError(f"{path} has sha256 {digest.hexdigest()}, expected {SHA256}: "
                         "the file is damaged or not the course's MNIST.")
 
 
-def load_mnist(path: Path | None = None) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(train_x (60000, 784), train_y (60000,), val_x (10000, 784), val_y (10000,))."""
+def images(raw: np.ndarray) -> np.ndarray:
+    """uint8 images (N, 28, 28) as float32 rows (N, 784) scaled to [0, 1]."""
+    # uint8 / float32 is float32 already: no second copy (the platforms have 768 MB).
+    return (raw.reshape(len(raw), -1) / np.float32(255.0)).astype(np.float32, copy=False)
+
+
+def load_split(split: str, path: Path | None = None, raw: bool = False
+               ) -> Tuple[np.ndarray, np.ndarray]:
+    """One split, "train" (60,000) or "test" (10,000): (images, labels int64 (N,)).
+
+    Images as ``images()`` gives them, or the file's uint8 (N, 28, 28) with ``raw=True``.
+    """
     path = Path(path) if path is not None else data_path()
     verify(path)
     with np.load(path) as arrays:
-        def images(key: str) -> np.ndarray:
-            raw = arrays[key]
-            # uint8 / float32 is float32 already: no second copy (the platforms have 768 MB).
-            return (raw.reshape(len(raw), -1) / np.float32(255.0)).astype(np.float32, copy=False)
-        return (images("train_images"), arrays["train_labels"].astype(np.int64),
-                images("test_images"), arrays["test_labels"].astype(np.int64))
+        pixels = arrays[f"{split}_images"]
+        return (pixels if raw else images(pixels)), arrays[f"{split}_labels"].astype(np.int64)
+
+
+def load_mnist(path: Path | None = None) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(train_x (60000, 784), train_y (60000,), val_x (10000, 784), val_y (10000,))."""
+    return (*load_split("train", path), *load_split("test", path))
