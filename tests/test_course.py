@@ -8,16 +8,16 @@ import sqlite3
 import struct
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 from typing import Dict, List
 
 import pytest
 
 from autograder.grader.rubric import Rubric
-from kit.gradebook import course, exports
-from kit.gradebook.store import (CheckOutcome, Gradebook, GradebookError, Graded, Handin,
-                                 PartResult, Student)
+from kit.gradebook import course, exports, plots
+from kit.gradebook.records import (CheckOutcome, GradebookError, Graded, Handin, PartResult,
+                                   Student)
+from kit.gradebook.store import Gradebook
 from kit.paths import ROOT
 
 RUBRIC = Rubric()
@@ -336,22 +336,22 @@ def test_plots_read_well(tmp_path):
     book = Gradebook(tmp_path / "gradebook.sqlite")
     synthetic_course(book, students=150)
     export = exports.Export(book)
-    written = exports.write_plots(tmp_path / "plots", export)
+    written = plots.write_plots(tmp_path / "plots", export)
     names = sorted(p.name for p in written)
     assert "check_pass_rates.png" in names and "total.png" in names
     assert "part_2.2_relu.png" in names and "part_4.2_conv2d.png" in names
     for path in written:
         width, height, dpi = png_info(path)
         assert dpi >= 150 and width >= 1000, (path.name, width, dpi)
-    counts = {s: sum(g.status == s for g in export.grades) for s in exports.APART}
+    counts = {s: sum(g.status == s for g in export.grades) for s in plots.APART}
     assert counts["missing"] > 0 and counts["timeout"] > 0
     book.close()
 
 
 def test_one_bar_per_possible_score():
-    assert exports.possible_scores([3, 2]) == [0, 2, 3, 5]
-    assert exports.possible_scores([5, 5, 5]) == [0, 5, 10, 15]
-    labels, counts, _ = exports._score_bars([0, 2, 5, 5, 5], [0, 2, 3, 5], 5)
+    assert plots.possible_scores([3, 2]) == [0, 2, 3, 5]
+    assert plots.possible_scores([5, 5, 5]) == [0, 5, 10, 15]
+    labels, counts, _ = plots._score_bars([0, 2, 5, 5, 5], [0, 2, 3, 5], 5)
     assert (labels, counts) == (["0", "2", "3", "5"], [1, 1, 0, 3])
-    labels, counts, _ = exports._score_bars([0, 4.5, 99, 100, 100], list(range(101)), 100)
+    labels, counts, _ = plots._score_bars([0, 4.5, 99, 100, 100], list(range(101)), 100)
     assert labels[0] == "0-5" and labels[-1] == "100" and counts[-1] == 2 and sum(counts) == 5

@@ -23,7 +23,8 @@ from kit.batch.settings import Settings
 from kit.batch.submission import Submission
 from kit.batch.version import grader_version, sha256_of
 from kit.gradebook import course, exports
-from kit.gradebook.store import Gradebook, Graded, Handin
+from kit.gradebook.records import Graded, Handin
+from kit.gradebook.store import Gradebook
 from kit.graderfiles import SHARED_DIRECTORIES
 from kit.intake.archive import split_suffix
 from kit.isolation import sandbox, scratch, uids

@@ -15,7 +15,7 @@ from typing import Dict, List, Set, Tuple
 from autograder.grader.rubric import Part
 from autograder.grader import visibility
 from autograder.grader.scoring import CheckResult, TestOutcome, part_scores, score_checks
-from kit.gradebook.store import CheckOutcome, PartResult
+from kit.gradebook.records import CheckOutcome, PartResult
 
 HIDDEN_FAILURE = visibility.HIDDEN_FAILURE
 

@@ -20,7 +20,7 @@ from autograder.grader.rubric import Rubric
 from kit.batch import grader_process, scoring
 from kit.batch.settings import Interrupted, Settings
 from kit.functions import functions_in_file
-from kit.gradebook.store import CheckOutcome, Graded, PartResult
+from kit.gradebook.records import CheckOutcome, Graded, PartResult
 from kit.graderfiles import SHARED_DIRECTORIES, copy_autograder
 from kit.intake import archive, scan
 from kit.isolation import sandbox, scratch, uids

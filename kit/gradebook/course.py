@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from autograder.common.paths import RUBRIC_FILE
-from kit.gradebook.store import Gradebook, Graded, Student
+from kit.gradebook.records import Graded, Student
+from kit.gradebook.store import Gradebook
 
 DAY = 86400.0
 
