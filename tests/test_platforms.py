@@ -97,15 +97,19 @@ def test_gradescope_zip_has_what_gradescope_needs(bundles):
     assert '$root/source' in run and "/bin/python" in run
 
 
-@pytest.mark.slow
-
-
-def test_gradescope_grades_a_handin_tar(bundles, tmp_path):
+def grade_handin_tar(bundles, tmp_path: Path, tree: Path) -> dict:
+    """Gradescope's results.json for a handin.tar of ``tree``, schema checked."""
     def submit(directory: Path) -> None:
         directory.mkdir()
-        corpus.tar_of(SOLUTION, directory / "handin.tar")
+        corpus.tar_of(tree, directory / "handin.tar")
     data = run_gradescope(bundles["gradescope"], tmp_path / "autograder", submit)
     check_gradescope_schema(data)
+    return data
+
+
+@pytest.mark.slow
+def test_gradescope_grades_a_handin_tar(bundles, tmp_path):
+    data = grade_handin_tar(bundles, tmp_path, SOLUTION)
     assert data["score"] == RUBRIC.total
     assert len(data["tests"]) >= sum(len(p.checks) for p in RUBRIC.parts)
     assert data["output_format"] == "text" and data["stdout_visibility"] == "hidden"
@@ -117,11 +121,7 @@ def test_gradescope_grades_a_handin_tar(bundles, tmp_path):
 
 
 def test_gradescope_grades_the_handout_zero(bundles, tmp_path):
-    def submit(directory: Path) -> None:
-        directory.mkdir()
-        corpus.tar_of(HANDOUT, directory / "handin.tar")
-    data = run_gradescope(bundles["gradescope"], tmp_path / "autograder", submit)
-    check_gradescope_schema(data)
+    data = grade_handin_tar(bundles, tmp_path, HANDOUT)
     assert data["score"] == 0 and "Not implemented yet" in data["output"]
     assert "Traceback" not in student_visible(data)
     assert "leaderboard" not in data
