@@ -4,11 +4,11 @@ import re
 import shutil
 import subprocess
 import tarfile
-import tomllib
 from pathlib import Path
 
 import pytest
 
+from autograder.common.compat import tomllib
 from autograder.grader.rubric import Rubric
 from kit.paths import ROOT, SOLUTION
 from kit.release import bundle
