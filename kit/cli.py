@@ -11,8 +11,24 @@ from kit.cli_batch import add_batch_commands
 from kit.paths import HANDOUT, SOLUTION
 
 
+def release_module(name: str):
+    """kit.release.handout or .bundle, imported on demand (they load nbgrader, which is slow and
+    installed with the instructor extra only); None, with a message, when nbgrader is missing."""
+    import importlib
+    try:
+        return importlib.import_module(f"kit.release.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != "nbgrader":
+            raise
+        print('error: this command needs nbgrader: python3 -m pip install -e ".[instructor]" '
+              "(Python 3.11 or newer)", file=sys.stderr)
+        return None
+
+
 def cmd_handout(args: argparse.Namespace) -> int:
-    from kit.release import handout     # nbgrader loads slowly; only this command needs it
+    handout = release_module("handout")
+    if handout is None:
+        return 1
     try:
         return _handout(args, handout)
     except handout.HandoutError as error:
@@ -35,7 +51,9 @@ def _handout(args: argparse.Namespace, handout) -> int:
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
-    from kit.release import bundle      # loads nbgrader (ClearHiddenTests)
+    bundle = release_module("bundle")
+    if bundle is None:
+        return 1
     try:
         archive = bundle.build(Path(args.out) if args.out else bundle.DIST)
     except (bundle.BundleError, bundle.handout.HandoutError) as error:

@@ -49,7 +49,7 @@ def bundles(tmp_path_factory):
 
 
 def run_gradescope(bundle: Path, root: Path, submission, python: str = "",
-                   stdout: Optional[list] = None) -> dict:
+                   log: Optional[list] = None) -> dict:
     """Lay out GRADESCOPE_ROOT as Gradescope does and run the copied run_autograder there.
 
     The zip is unpacked into root/source (Gradescope runs setup.sh from there), run_autograder
@@ -68,8 +68,8 @@ def run_gradescope(bundle: Path, root: Path, submission, python: str = "",
     done = subprocess.run([str(root / "run_autograder")], cwd=root, capture_output=True,
                           text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr
-    if stdout is not None:
-        stdout.append(done.stdout)
+    if log is not None:                    # what Gradescope's (staff-only) log shows
+        log.append(done.stdout + done.stderr)
     return json.loads((root / "results" / "results.json").read_text())
 
 
@@ -138,14 +138,14 @@ def test_gradescope_shows_nothing_of_a_hidden_test(bundles, tmp_path):
                      "{x.data.ravel()[:3]}')\n" + corpus.RELU)
         directory.mkdir()
         corpus.tar_of(tree, directory / "handin.tar")
-    stdout: list = []
-    data = run_gradescope(bundles["gradescope"], tmp_path / "autograder", submit, stdout=stdout)
+    log: list = []
+    data = run_gradescope(bundles["gradescope"], tmp_path / "autograder", submit, log=log)
     check_gradescope_schema(data)
     relu = next(t for t in data["tests"] if t["name"] == "2.2 ReLU: relu")
     assert relu["status"] == "failed" and relu["output"] == visibility.HIDDEN_FAILURE
     assert relu["visibility"] == RUBRIC.platforms["hidden_visibility"]
     assert data["score"] == RUBRIC.total - RUBRIC.by_number["2.2"].points
-    for text in (student_visible(data), stdout[0]):   # stdout: Gradescope's (hidden) log too
+    for text in (student_visible(data), log[0]):      # Gradescope's (hidden) log too
         for secret in ("2, 2, 2, 3", "saw ", "INPUT", "test_relu_hidden", "relu_of_sum",
                        "hidden/"):
             assert secret not in text
@@ -267,13 +267,15 @@ def test_one_masking_rule_for_every_output():
 # ------------------------------------------------------------------ install_stack.sh (setup.sh)
 def fake_bin(directory: Path, python3: str) -> Path:
     """A PATH with the tools install_stack.sh needs, a python3 of our choice and an apt-get
-    that logs its arguments and, for python3.11, provides one (the real interpreter)."""
+    that logs its arguments; installing python3-venv leaves a mark the fake python3 can test,
+    and installing python3.11 provides one (the real interpreter)."""
     directory.mkdir()
     for tool in ("bash", "grep", "dirname", "basename", "chmod", "cat", "env"):
         os.symlink(shutil.which(tool), directory / tool)
     (directory / "python3").write_text(python3)
     (directory / "apt-get").write_text(
         "#!/bin/sh\necho \"$*\" >> \"$APT_LOG\"\n"
+        f"case \"$*\" in *python3-venv*) touch '{directory}/venv-installed';; esac\n"
         "case \"$*\" in *python3.11-venv*) printf '#!/bin/sh\\nexec %s \"$@\"\\n' "
         f"'{sys.executable}' > '{directory}/python3.11'; chmod +x '{directory}/python3.11';; esac\n")
     for name in ("python3", "apt-get"):
@@ -292,12 +294,24 @@ def run_installer(tmp_path: Path, python3: str, **env) -> subprocess.CompletedPr
              "MYTORCH_VENV": str(tmp_path / "venv"), "MYTORCH_SETUP_DRY_RUN": "1", **env})
 
 
-def test_installer_on_ubuntu_22_04_gets_python_3_11_from_apt(tmp_path):
-    # Ubuntu 22.04: python3 is 3.10, too old for the pins (numpy 2.4.6 needs 3.11).
-    done = run_installer(tmp_path, "#!/bin/sh\nexit 1\n")
-    assert done.returncode == 0, done.stderr
-    assert "install -y -q --no-install-recommends python3.11 python3.11-venv" in \
-        (tmp_path / "apt.log").read_text()
+def pyenv_python(version: str) -> Optional[str]:
+    """The real pythonX.Y executable (not a pyenv shim) from PATH or pyenv, if there is one."""
+    candidates = [shutil.which(f"python{version}")]
+    if shutil.which("pyenv"):
+        listed = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True)
+        candidates += [subprocess.run(["pyenv", "which", f"python{version}"], text=True,
+                                      capture_output=True,
+                                      env={**os.environ, "PYENV_VERSION": installed}).stdout.strip()
+                       for installed in listed.stdout.split() if installed.startswith(version + ".")]
+    for candidate in filter(None, candidates):
+        real = os.path.realpath(candidate)
+        if "shims" not in Path(real).parts and subprocess.run(
+                [real, "-c", "pass"], capture_output=True).returncode == 0:
+            return real
+    return None
+
+
+def assert_venv_and_dry_run(tmp_path: Path, done: subprocess.CompletedProcess) -> None:
     venv_python = tmp_path / "venv" / "bin" / "python"
     assert subprocess.run([str(venv_python), "-c", "import sys; assert sys.prefix != sys.base_prefix"
                            ]).returncode == 0
@@ -307,8 +321,29 @@ def test_installer_on_ubuntu_22_04_gets_python_3_11_from_apt(tmp_path):
     assert lines[1].endswith("-r " + str(tmp_path / "requirements.txt"))
 
 
+def test_installer_on_ubuntu_22_04_uses_python_3_10_and_adds_its_venv_module(tmp_path):
+    # Ubuntu 22.04: python3 is 3.10.12 (tarfile's data filter included), without ensurepip
+    # until apt installs python3-venv. The pins have wheels for it.
+    real = pyenv_python("3.10") or sys.executable
+    python3 = ("#!/bin/sh\ncase \"$*\" in *ensurepip*) "
+               f"[ -f '{tmp_path}/bin/venv-installed' ] || exit 1;; esac\nexec '{real}' \"$@\"\n")
+    done = run_installer(tmp_path, python3)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "apt.log").read_text().split("\n")[1].endswith("python3-venv")
+    assert "python3.11" not in (tmp_path / "apt.log").read_text()
+    assert_venv_and_dry_run(tmp_path, done)
+
+
+def test_installer_gets_python_3_11_from_apt_when_python3_is_too_old(tmp_path):
+    done = run_installer(tmp_path, "#!/bin/sh\nexit 1\n")
+    assert done.returncode == 0, done.stderr
+    assert "install -y -q --no-install-recommends python3.11 python3.11-venv" in \
+        (tmp_path / "apt.log").read_text()
+    assert_venv_and_dry_run(tmp_path, done)
+
+
 def test_installer_on_ubuntu_24_04_uses_the_system_python_in_a_venv(tmp_path):
-    # Ubuntu 24.04: python3 is new enough; pip still goes into the venv, never the system.
+    # Ubuntu 24.04: python3 is 3.12; pip still goes into the venv, never the system.
     done = run_installer(tmp_path, f"#!/bin/sh\nexec '{sys.executable}' \"$@\"\n")
     assert done.returncode == 0, done.stderr
     assert not (tmp_path / "apt.log").exists()
@@ -316,25 +351,20 @@ def test_installer_on_ubuntu_24_04_uses_the_system_python_in_a_venv(tmp_path):
     assert "dry run: python3 -m pip" not in done.stdout
 
 
-def test_installer_refuses_a_python_older_than_3_11(tmp_path):
-    old = shutil.which("python3.10")
+def test_installer_refuses_a_python_older_than_3_10(tmp_path):
+    old = pyenv_python("3.9")
     if old is None:
-        pyenv = shutil.which("pyenv")
-        found = pyenv and subprocess.run([pyenv, "which", "python3.10"], capture_output=True,
-                                         text=True)
-        old = found.stdout.strip() if found and found.returncode == 0 else None
-    if not old:
-        pytest.skip("no Python 3.10 here")
+        pytest.skip("no Python 3.9 here")
     done = run_installer(tmp_path, "#!/bin/sh\nexit 1\n", MYTORCH_PYTHON=old)
-    assert done.returncode != 0 and "not Python >= 3.11" in done.stderr
+    assert done.returncode != 0 and "not Python >= 3.10" in done.stderr
 
 
 # ------------------------------------------------------------------ the student runs as nobody
 def python_nobody_can_run() -> Optional[str]:
-    """A system Python >= 3.11 outside any private directory (this one may be in /root)."""
+    """A system Python >= 3.10 outside any private directory (this one may be in /root)."""
     for candidate in ("/usr/bin/python3", "/usr/bin/python3.12", "/usr/bin/python3.11"):
         if os.path.exists(candidate) and subprocess.run(
-                [candidate, "-c", "import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))"],
+                [candidate, "-c", "import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 10))"],
                 capture_output=True).returncode == 0:
             return candidate
     return None
@@ -347,7 +377,7 @@ def nobody_venv():
         pytest.skip("needs root (the bundle runs the student's code as nobody)")
     system = python_nobody_can_run()
     if system is None:
-        pytest.skip("no system Python >= 3.11 with venv")
+        pytest.skip("no system Python >= 3.10 with venv")
     directory = Path(tempfile.mkdtemp(prefix="mytorch-venv-", dir="/tmp"))
     os.chmod(directory, 0o755)
     requirements = directory / "requirements.txt"
@@ -381,7 +411,7 @@ def test_student_code_cannot_read_the_hidden_tests(bundles, nobody_venv, tmp_pat
     replace_once(tree / "mytorch/nn/activations.py", corpus.RELU,
                  SNOOP.format(pattern=pattern) + corpus.RELU)
 
-    def submit(directory: Path) -> None:       # uploaded folders: any Python >= 3.11 copies them
+    def submit(directory: Path) -> None:       # uploaded folders: any Python >= 3.10 copies them
         shutil.copytree(tree, directory)
     try:
         data = run_gradescope(bundles["gradescope"], root, submit, python=nobody_venv)
@@ -396,6 +426,65 @@ def test_student_code_cannot_read_the_hidden_tests(bundles, nobody_venv, tmp_pat
     relu = next(t for t in data["tests"] if t["name"] == "2.2 ReLU: relu")
     assert relu["status"] == "failed"
     assert next(t for t in data["tests"] if t["name"].endswith(": sgd"))["status"] == "passed"
+
+
+# ------------------------------------------------------------------ setup.sh on Python 3.10 and 3.12
+def world_runnable_copy(python: str, into: Path) -> str:
+    """A copy of ``python``'s installation under ``into`` that nobody can run (pyenv's live in
+    /root): Python finds its prefix from the executable's place; its libpython is found through
+    LD_LIBRARY_PATH, which the caller sets (the executable's RUNPATH names the original)."""
+    prefix = Path(subprocess.run([python, "-c", "import sys; print(sys.base_prefix)"],
+                                 capture_output=True, text=True, check=True).stdout.strip())
+    shutil.copytree(prefix, into, symlinks=True)
+    for folder, _, files in os.walk(into):
+        os.chmod(folder, 0o755)
+        for name in files:
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                os.chmod(path, os.stat(path).st_mode | 0o444)
+    return str(into / "bin" / Path(python).name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("version", ["3.10", "3.12"])
+def test_setup_sh_and_grading_on_python(version, bundles, monkeypatch):
+    """Gradescope's setup.sh (from the unpacked zip) builds the stack from Python 3.10 (Ubuntu
+    22.04's python3) and 3.12 (24.04's), and the reference gets full marks with it, graded
+    with the student's code as nobody. pip's own index stands in for PyTorch's CPU index."""
+    python = pyenv_python(version)
+    if python is None:
+        pytest.skip(f"no Python {version} here")
+    if shutil.disk_usage("/tmp").free < 15 * 2 ** 30:
+        pytest.skip("needs 15 GB free in /tmp (PyTorch from PyPI is the CUDA build here)")
+    work = Path(tempfile.mkdtemp(prefix=f"mytorch-py{version}-", dir="/tmp"))
+    try:
+        os.chmod(work, 0o755)
+        interpreter = world_runnable_copy(python, work / "python")
+        monkeypatch.setenv("LD_LIBRARY_PATH", str(work / "python" / "lib"))
+        source = work / "setup"
+        with zipfile.ZipFile(bundles["gradescope"]) as archive:
+            archive.extractall(source)
+        done = subprocess.run(["bash", str(source / "setup.sh")], capture_output=True, text=True,
+                              timeout=1800, env={**os.environ, "MYTORCH_PYTHON": interpreter,
+                                                 "MYTORCH_VENV": str(work / "venv"),
+                                                 "MYTORCH_TORCH_INDEX": ""})
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+        venv_python = str(work / "venv" / "bin" / "python")
+        assert subprocess.run([venv_python, "-c", f"import sys; assert sys.version.startswith("
+                               f"'{version}.')"]).returncode == 0
+
+        def submit(directory: Path) -> None:
+            directory.mkdir()
+            corpus.tar_of(SOLUTION, directory / "handin.tar")
+        log: list = []
+        data = run_gradescope(bundles["gradescope"], work / "autograder", submit,
+                              python=venv_python, log=log)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    check_gradescope_schema(data)
+    assert data["score"] == RUBRIC.total, student_visible(data)
+    if os.geteuid() == 0:
+        assert "runs as root" not in log[0]
 
 
 # ------------------------------------------------------------------ Autolab settings, local image

@@ -12,13 +12,13 @@ feed the student's ``mnist()``), and by bench/.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Tuple
 
 import numpy as np
 
+from autograder.common.compat import sha256_file
 from autograder.common.paths import DATA_DIR
 
 SHA256 = "39b9b1ffaa0ba4d8995a616551f0966941fe02a3fe79ba4a9db7373db16d53ad"
@@ -39,10 +39,9 @@ def verify(path: Path) -> None:
     if not path.is_file():
         raise DataError(f"MNIST not found at {path}; it ships as data/mnist.npz "
                         "(see data/README.md).")
-    with open(path, "rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256")
-    if digest.hexdigest() != SHA256:
-        raise DataError(f"{path} has sha256 {digest.hexdigest()}, expected {SHA256}: "
+    digest = sha256_file(path)
+    if digest != SHA256:
+        raise DataError(f"{path} has sha256 {digest}, expected {SHA256}: "
                         "the file is damaged or not the course's MNIST.")
 
 

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import fnmatch
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List
 
+from autograder.common.compat import tomllib
 from autograder.common.paths import RUBRIC_FILE
 
 

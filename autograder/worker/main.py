@@ -19,6 +19,7 @@ import os
 import sys
 import traceback
 
+from autograder.common.compat import qualified_name
 from autograder.common.policy import is_forbidden
 
 
@@ -56,13 +57,12 @@ def describe_error(error: BaseException, target: str) -> dict:
                         "function": getattr(frame, "name", "?"), "code": frame.line or ""}
             break
     if location is not None:
-        # The frame's code object knows the qualified name ("Sub.backward", Python 3.11+).
         tb = error.__traceback__
         while tb is not None:
             code = tb.tb_frame.f_code
             if (os.path.realpath(code.co_filename).endswith(location["file"])
                     and tb.tb_lineno == location["line"]):
-                location["function"] = code.co_qualname
+                location["function"] = qualified_name(tb.tb_frame)
             tb = tb.tb_next
     return {"type": type(error).__name__, "message": str(error)[:2000], "location": location}
 

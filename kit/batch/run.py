@@ -18,10 +18,11 @@ from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
+from autograder.common.compat import sha256_file
 from kit.batch import grader_process
 from kit.batch.settings import Settings
 from kit.batch.submission import Submission
-from kit.batch.version import grader_version, sha256_of
+from kit.batch.version import grader_version
 from kit.gradebook import course, exports
 from kit.gradebook.records import Graded, Handin
 from kit.gradebook.store import Gradebook
@@ -117,7 +118,7 @@ def grade_batch(submissions_dir: Path, out: Path, settings: Settings,
     handins = []
     for path in archives:
         submission = Submission(path, settings, version)
-        submission.sha256 = sha256_of(path)
+        submission.sha256 = sha256_file(path)
         handins.append(Handin(submission.id, submission.sha256, path.name, *times[path.name]))
         if settings.regrade or inputs.students or \
                 not book.is_current(submission.id, submission.sha256, version):

@@ -3,16 +3,9 @@ hash of the grader (its sources and the batch's part selection)."""
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 from kit.batch.settings import Settings
 from kit.graderfiles import autograder_files
-
-
-def sha256_of(path: Path) -> str:
-    """The hex sha256 of a file's content."""
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def without_late_policy(rubric: bytes) -> bytes:

@@ -22,11 +22,11 @@ from __future__ import annotations
 import csv
 import datetime
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+from autograder.common.compat import tomllib
 from autograder.common.paths import RUBRIC_FILE
 from kit.gradebook.records import Graded, Student
 from kit.gradebook.store import Gradebook

@@ -11,11 +11,11 @@ import io
 import shutil
 import tarfile
 import tempfile
-import tomllib
 import zipfile
 from pathlib import Path
 from typing import Dict, List
 
+from autograder.common.compat import tomllib
 from kit.graderfiles import SHARED_DIRECTORIES, copy_autograder
 from kit.paths import KIT_DIR, PYPROJECT, ROOT
 
@@ -35,8 +35,8 @@ AUTOLAB_TIMEOUT = 600
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, from /autograder/source, when it builds the image:
 # install the pinned stack into its own virtual environment ({venv}; never the system python3
-# that Gradescope's harness uses). Python >= 3.11: the system one (Ubuntu 24.04) or python3.11
-# from apt (Ubuntu 22.04). See install_stack.sh.
+# that Gradescope's harness uses), from the system Python 3.10+ (Ubuntu 22.04 and 24.04).
+# See install_stack.sh.
 set -euo pipefail
 cd "$(dirname "$0")"
 exec bash install_stack.sh requirements.txt

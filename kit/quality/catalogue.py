@@ -8,11 +8,11 @@ text, ``new`` text) applied to a scratch copy of solution/, each exactly once
 from __future__ import annotations
 
 import shutil
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List
 
+from autograder.common.compat import tomllib
 from kit.paths import MUTANT_CATALOGUE, SOLUTION
 from kit.textpatch import PatchError, replace_once
 

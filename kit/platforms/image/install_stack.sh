@@ -5,14 +5,15 @@
 # image (kit/platforms/image/Dockerfile). Never installs into the system python3: Gradescope's
 # harness runs on it, and Ubuntu 24.04 refuses system-wide pip (PEP 668).
 #
-# Python: the pins (numpy 2.4.6 needs Python >= 3.11) need 3.11 or newer. The system python3
-# is used when it is new enough (Ubuntu 24.04: 3.12, Debian 12: 3.11); otherwise (Ubuntu
-# 22.04, python3 = 3.10) apt installs python3.11 and python3.11-venv (Ubuntu's universe).
+# Python: any 3.10 to 3.13 with venv, and tarfile's "data" filter for extracting hand-ins
+# (PEP 706: 3.10.12+, 3.11.4+, or a distribution's backport). The system python3 is used when
+# it qualifies (Ubuntu 22.04: 3.10.12, 24.04: 3.12, Debian 12: 3.11); apt adds its venv
+# module when missing (python3-venv), and python3.11 only when python3 itself is too old.
 #
 # Environment (all optional):
 #   MYTORCH_VENV         where the environment goes (default /opt/mytorch/venv); run_autograder
 #                        and the Autolab Makefile use the same default.
-#   MYTORCH_PYTHON       the interpreter to build it from (must be >= 3.11)
+#   MYTORCH_PYTHON       the interpreter to build it from (must be >= 3.10)
 #   MYTORCH_TORCH_INDEX  the index PyTorch comes from (default: PyTorch's CPU wheel index; set
 #                        it empty to use pip's configured index)
 #   MYTORCH_SETUP_DRY_RUN=1  print the pip commands instead of running them (tests)
@@ -23,10 +24,16 @@ venv="${MYTORCH_VENV:-/opt/mytorch/venv}"
 torch_index="${MYTORCH_TORCH_INDEX-https://download.pytorch.org/whl/cpu}"
 export DEBIAN_FRONTEND=noninteractive
 
-new_enough() {      # Python >= 3.11 that can build a venv with pip in it and extracts hand-ins
-    # with tarfile's "data" filter (PEP 706: 3.11.4+, or a distribution's backport)
-    "$1" -c 'import sys, venv, ensurepip, tarfile
-sys.exit(sys.version_info < (3, 11) or not hasattr(tarfile, "data_filter"))' >/dev/null 2>&1
+supported() {       # Python 3.10+ (the pins have wheels for 3.10-3.13)
+    "$1" -c 'import sys; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1
+}
+
+has_venv() {        # can build a venv with pip in it (Debian/Ubuntu ship that separately)
+    "$1" -c 'import venv, ensurepip' >/dev/null 2>&1
+}
+
+has_data_filter() { # extracts hand-ins with tarfile's "data" filter
+    "$1" -c 'import sys, tarfile; sys.exit(not hasattr(tarfile, "data_filter"))' >/dev/null 2>&1
 }
 
 apt_install() {
@@ -35,26 +42,23 @@ apt_install() {
 }
 
 pick_python() {
-    if [ -n "${MYTORCH_PYTHON:-}" ]; then      # chosen by hand: >= 3.11 with venv is enough
-        "$MYTORCH_PYTHON" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' \
-            >/dev/null 2>&1 || {
-            echo "install_stack.sh: $MYTORCH_PYTHON is not Python >= 3.11 with venv" >&2; exit 1; }
-        new_enough "$MYTORCH_PYTHON" || echo "install_stack.sh: warning: $MYTORCH_PYTHON has no" \
-            "tarfile data filter (Python < 3.11.4): hand-ins in a tar cannot be extracted" >&2
+    if [ -n "${MYTORCH_PYTHON:-}" ]; then      # chosen by hand
+        supported "$MYTORCH_PYTHON" && has_venv "$MYTORCH_PYTHON" || {
+            echo "install_stack.sh: $MYTORCH_PYTHON is not Python >= 3.10 with venv" >&2; exit 1; }
+        has_data_filter "$MYTORCH_PYTHON" || echo "install_stack.sh: warning: $MYTORCH_PYTHON" \
+            "has no tarfile data filter: hand-ins in a tar cannot be extracted" >&2
         echo "$MYTORCH_PYTHON"; return
     fi
-    if command -v python3 >/dev/null && python3 -c 'import sys, tarfile
-sys.exit(sys.version_info < (3, 11) or not hasattr(tarfile, "data_filter"))'; then
-        new_enough python3 || apt_install python3-venv >&2     # Ubuntu 24.04: ensurepip
-        echo python3; return
-    fi
-    for candidate in python3.13 python3.12 python3.11; do
-        if command -v "$candidate" >/dev/null && new_enough "$candidate"; then
+    for candidate in python3 python3.13 python3.12 python3.11 python3.10; do
+        if command -v "$candidate" >/dev/null && supported "$candidate" \
+                && has_data_filter "$candidate"; then
+            has_venv "$candidate" || apt_install "$candidate-venv" >&2   # python3-venv, ...
             echo "$candidate"; return
         fi
     done
-    apt_install python3.11 python3.11-venv >&2                 # Ubuntu 22.04
-    new_enough python3.11 || { echo "install_stack.sh: no Python >= 3.11" >&2; exit 1; }
+    apt_install python3.11 python3.11-venv >&2        # a python3 older than 3.10.12
+    supported python3.11 && has_venv python3.11 && has_data_filter python3.11 || {
+        echo "install_stack.sh: no Python >= 3.10 with venv and tarfile's data filter" >&2; exit 1; }
     echo python3.11
 }
 
