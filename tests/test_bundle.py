@@ -261,3 +261,16 @@ def test_grade_before_installing_says_how_to_install(unpacked, tmp_path):
     assert graded.returncode == 1
     assert "pip install -r requirements.txt" in graded.stderr
     assert "Traceback" not in graded.stderr
+
+
+def test_every_image_of_the_writeup_ships_where_it_links():
+    """The writeup links its figures relative to itself: docs/figures/ here, figures/ in the
+    bundle, where it is README.md at the root."""
+    readme = (ROOT / "docs/student-README.md").read_text()
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme)
+    assert links, "the writeup shows at least the worked graph example"
+    inside = {name for name in bundle.contents()}
+    for link in links:
+        assert (ROOT / "docs" / link).is_file(), link
+        assert link in inside, f"{link} is not in the bundle"
+    assert not [n for n in inside if n.startswith("figures/") and not n.endswith(".png")]
