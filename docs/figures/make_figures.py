@@ -5,6 +5,8 @@
 graph_backward.png: the worked example of the writeup, L = (a*b + a) * (a*b) with a = 2,
 b = 3, forward and then stepped backward node by node. The numbers drawn are computed here
 with the reference MyTorch (solution/), so the figure cannot disagree with the code.
+im2col.png: Conv2d as one matrix product, on a 4 x 4 image and a 3 x 3 kernel of ones; the
+outputs drawn are checked against the reference's Conv2dFunction.
 """
 from __future__ import annotations
 
@@ -15,11 +17,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import FancyBboxPatch  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.patches import FancyBboxPatch, Rectangle  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent / "solution"))
 
+from mytorch.nn import functional as F  # noqa: E402
 from mytorch.tensor import Tensor  # noqa: E402
 
 LEAF, OP, BUSY, DONE = "#dbe9f6", "#f2f2f2", "#ffe08a", "#e3f1dc"
@@ -103,7 +107,7 @@ def graph_backward(path: Path) -> None:
     fig, axes = plt.subplots(4, 1, figsize=(10, 15.5))
     panel(axes[0], "0. Forward: each operation records its inputs (grey arrows)", forward, [])
 
-    step1 = {**forward, "L": ("L = 48: MulBackward\nreceives dL/dL = 1", BUSY, True),
+    step1 = {**forward, "L": ("L's node: MulBackward\nreceives dL/dL = 1", BUSY, True),
              "d": (f"d = {g(d)}: pending {g(dd)}\nAdd", OP, False),
              "c": (f"c = {g(c)}: pending {g(dc_from_l)}\nMul; waits for d,\nits other user", OP, False)}
     panel(axes[1], f"1. L: dL/dd = 1 * c = {g(dd)},  dL/dc = 1 * d = {g(dc_from_l)}", step1,
@@ -130,9 +134,67 @@ def graph_backward(path: Path) -> None:
     plt.close(fig)
 
 
+WINDOW_COLOURS = ["#f4a259", "#5b8e7d", "#8cb8e0", "#bc4b51"]
+
+
+def cell(ax, x: float, y: float, text: str, colour: str = "white", size: float = 1.0) -> None:
+    ax.add_patch(Rectangle((x, y), size, size, facecolor=colour, edgecolor="#555555", lw=0.8))
+    ax.text(x + size / 2, y + size / 2, text, ha="center", va="center", fontsize=10)
+
+
+def im2col(path: Path) -> None:
+    image = np.arange(1.0, 17.0).reshape(4, 4)
+    windows = [(i, j) for i in range(2) for j in range(2)]           # output pixel -> window
+    cols = np.stack([image[i:i + 3, j:j + 3].reshape(-1) for i, j in windows], axis=1)
+    out = (np.ones((1, 9)) @ cols).reshape(2, 2)
+    reference = F.Conv2dFunction.apply(Tensor(image[None, None]), Tensor(np.ones((1, 1, 3, 3))),
+                                       Tensor(np.zeros(1)))
+    assert np.array_equal(reference.data[0, 0], out), (reference.data, out)
+
+    fig, ax = plt.subplots(figsize=(11, 5.6))
+    ax.set_xlim(-0.3, 18.6)
+    ax.set_ylim(-2.1, 9.4)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    # The image, top row first, with the four 3 x 3 windows outlined (inset to tell them apart).
+    for r in range(4):
+        for c in range(4):
+            cell(ax, c, 6 - r, f"{image[r, c]:g}")
+    for k, (i, j) in enumerate(windows):
+        inset = 0.06 + 0.07 * k
+        ax.add_patch(Rectangle((j + inset, 7 - i - 3 + inset), 3 - 2 * inset, 3 - 2 * inset,
+                               fill=False, edgecolor=WINDOW_COLOURS[k], lw=2.5))
+    ax.text(2, 7.6, "x: 4 x 4 image; the 3 x 3 window\nof each output pixel outlined",
+            ha="center", fontsize=10.5)
+    # cols: window k flattened into column k.
+    left = 6.5
+    for k in range(4):
+        for r in range(9):
+            cell(ax, left + k, 7 - r, f"{cols[r, k]:g}", WINDOW_COLOURS[k] + "55")
+    ax.text(left + 2, 8.4, "cols (9 x 4): window k\nflattened into column k", ha="center",
+            fontsize=10.5)
+    ax.annotate("", xy=(left - 0.2, 4), xytext=(4.2, 4),
+                arrowprops=dict(arrowstyle="-|>", color="black", lw=1.5))
+    ax.text(5.35, 4.3, "im2col", ha="center", fontsize=10.5)
+    # out = W (1 x 9) @ cols, then reshaped.
+    ax.annotate("", xy=(14.4, 4), xytext=(left + 4.2, 4),
+                arrowprops=dict(arrowstyle="-|>", color="black", lw=1.5))
+    ax.text(12.65, 4.3, "W as one row (1 x 9)\n@ cols = 4 outputs", ha="center", fontsize=10)
+    for k, (i, j) in enumerate(windows):
+        cell(ax, 14.7 + j * 1.4, 4.3 - i * 1.4, f"{out[i, j]:g}", WINDOW_COLOURS[k] + "55", 1.4)
+    ax.text(16.1, 6.2, "out (2 x 2), every\nweight 1: window sums", ha="center", fontsize=10.5)
+    ax.text(9.1, -1.8, "Backward: grad_cols = W_rowᵀ @ g (9 x 4); col2im adds column k back onto "
+            "window k, so the pixels where windows overlap collect several terms.",
+            ha="center", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def main() -> None:
-    graph_backward(HERE / "graph_backward.png")
-    print(f"wrote {HERE / 'graph_backward.png'}")
+    for name, draw in (("graph_backward.png", graph_backward), ("im2col.png", im2col)):
+        draw(HERE / name)
+        print(f"wrote {HERE / name}")
 
 
 if __name__ == "__main__":
