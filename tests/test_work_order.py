@@ -19,7 +19,7 @@ from autograder.grader.rubric import Rubric
 from kit.paths import SOLUTION, STUDENT_README
 from kit.quality import catalogue
 from kit.release import handout
-from tests.conftest import grade
+from conftest import grade
 
 RUBRIC = Rubric()
 # "1. Part 1.2 — the autograd engine ..." under the heading "## Work in this order".
