@@ -11,11 +11,12 @@ HANDOUT = ROOT / "handout"                # generated from SOLUTION by ``python 
 DIST = ROOT / "dist"                      # built bundles
 DOCS = ROOT / "docs"
 STUDENT_README = DOCS / "student-README.md"
+FIGURES = DOCS / "figures"                # the writeup's images (make_figures.py draws them)
 QUALITY_REPORT = DOCS / "autograder-quality.md"
 MUTANT_CATALOGUE = ROOT / "tests" / "mutants"
 PYPROJECT = ROOT / "pyproject.toml"
 GRADE_SH = ROOT / "grade.sh"
 
 __all__ = ["ROOT", "AUTOGRADER_DIR", "DATA_DIR", "HIDDEN_DIR", "KIT_DIR", "SOLUTION", "HANDOUT",
-           "DIST", "DOCS", "STUDENT_README", "QUALITY_REPORT", "MUTANT_CATALOGUE", "PYPROJECT",
-           "GRADE_SH"]
+           "DIST", "DOCS", "STUDENT_README", "FIGURES", "QUALITY_REPORT", "MUTANT_CATALOGUE",
+           "PYPROJECT", "GRADE_SH"]

@@ -44,3 +44,19 @@ def test_similarity_bench_runs_in_quick_mode():
     assert "planted copies ranked first: yes" in done.stdout
     result = done.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"RESULT similarity handins=30 jobs=2 seconds=[0-9.]+", result), result
+
+
+@pytest.mark.slow
+def test_loop_conv2d_gets_full_marks_as_the_writeup_says():
+    """bench/conv2d_loop.py --quick: the writeup says loops pass the grader's Conv2d checks."""
+    result = run_quick("conv2d_loop.py").stdout.strip().splitlines()[-1]
+    assert result == "RESULT conv2d_loop im2col=15/15 pixels=15/15 entries=15/15", result
+
+
+@pytest.mark.slow
+def test_tolerance_separates_correct_code_from_the_closest_mutant():
+    """bench/tolerance.py --quick: the writeup's "far inside" and "far outside" the tolerance."""
+    result = run_quick("tolerance.py").stdout.strip().splitlines()[-1]
+    match = re.fullmatch(r"RESULT tolerance correct_max=(\S+) mutant_min=(\S+)", result)
+    assert match, result
+    assert float(match.group(1)) < 1e-6 and float(match.group(2)) > 1e3, result

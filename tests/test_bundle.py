@@ -174,7 +174,8 @@ def test_local_outputs_in_the_handout_are_not_shipped(tmp_path):
     (root / "handout/mytorch/__pycache__").mkdir()
     (root / "handout/mytorch/__pycache__/tensor.cpython-311.pyc").write_bytes(b"cache")
     names = bundle.member_names(bundle.build(tmp_path / "dist", root=root))
-    assert not [n for n in names if n.endswith((".png", ".pyc"))]
+    assert not [n for n in names if n.endswith(".pyc") or "validation_accuracy" in n]
+    assert not [n for n in names if n.endswith(".png") and "/figures/" not in n]
 
 
 def test_build_refuses_a_stale_handout(tmp_path):
@@ -263,3 +264,16 @@ def test_grade_before_installing_says_how_to_install(unpacked, tmp_path):
     assert graded.returncode == 1
     assert "pip install -r requirements.txt" in graded.stderr
     assert "Traceback" not in graded.stderr
+
+
+def test_every_image_of_the_writeup_ships_where_it_links():
+    """The writeup links its figures relative to itself: docs/figures/ here, figures/ in the
+    bundle, where it is README.md at the root."""
+    readme = (ROOT / "docs/student-README.md").read_text()
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme)
+    assert links, "the writeup shows at least the worked graph example"
+    inside = {name for name in bundle.contents()}
+    for link in links:
+        assert (ROOT / "docs" / link).is_file(), link
+        assert link in inside, f"{link} is not in the bundle"
+    assert not [n for n in inside if n.startswith("figures/") and not n.endswith(".png")]

@@ -34,6 +34,18 @@ def test_given_parts_stay_complete():
         assert "NotImplementedError" not in block, given
 
 
+def test_solved_functions_keep_their_solution(tmp_path):
+    """generate(..., solved=...) keeps the named functions' code and stubs every other one."""
+    handout.generate(SOLUTION, tmp_path, solved={"Sub.forward", "backward"})
+    functional = (tmp_path / "mytorch/nn/functional.py").read_text()
+    engine = (tmp_path / "mytorch/autograd_engine.py").read_text()
+    assert 'raise NotImplementedError("Sub.forward' not in functional
+    assert 'raise NotImplementedError("Sub.backward (Part 1.1)")' in functional
+    assert 'raise NotImplementedError("backward (Part 1.2)")' not in engine
+    assert 'raise NotImplementedError("Function.apply (Part 1.2)")' in engine
+    assert "SOLUTION" not in functional + engine
+
+
 def test_unterminated_region_is_an_error():
     with pytest.raises(handout.HandoutError, match="no end solution"):
         handout.strip_solutions("def f():\n    ### BEGIN SOLUTION\n    return 1\n", "f.py")

@@ -8,6 +8,7 @@ directory ``mytorch-handout/``:
     data/                       the data set, when the repository has one
     grade.sh create_tarball.sh  grade locally; pack handin.tar
     README.md                   the writeup (docs/student-README.md)
+    figures/                    its images (docs/figures/*.png), at the paths it links to
     requirements.txt            the pinned packages to pip install
 
 Since mytorch/ sits beside autograder/, ``./grade.sh`` in the unpacked bundle grades the
@@ -25,7 +26,8 @@ import nbformat
 from nbgrader.preprocessors import ClearHiddenTests
 
 from kit.graderfiles import autograder_files, is_cache, tree_files
-from kit.paths import AUTOGRADER_DIR, DATA_DIR, DIST, HANDOUT, ROOT, SOLUTION, STUDENT_README
+from kit.paths import (AUTOGRADER_DIR, DATA_DIR, DIST, FIGURES, HANDOUT, ROOT, SOLUTION,
+                       STUDENT_README)
 from kit.release import handout
 
 ASSIGNMENT = "mytorch"
@@ -54,6 +56,8 @@ def contents(root: Path = ROOT) -> Dict[str, Path]:
     for name in ROOT_FILES:
         files[name] = root / name
     files["README.md"] = root / STUDENT_README.relative_to(ROOT)
+    figures = root / FIGURES.relative_to(ROOT)
+    files.update({"figures/" + image.name: image for image in sorted(figures.glob("*.png"))})
     missing = [str(p) for p in files.values() if not p.is_file()]
     if missing:
         raise BundleError("missing from the repository: " + ", ".join(missing))

@@ -15,7 +15,7 @@ import filecmp
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Dict, List
+from typing import AbstractSet, Dict, List
 
 import nbformat
 from nbgrader.preprocessors import ClearSolutions
@@ -24,6 +24,7 @@ from autograder.grader.rubric import Rubric
 from kit.functions import defined_functions
 
 MARK = "__MYTORCH_STUB__"
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 STUB = f'# TODO: {MARK}\nraise NotImplementedError("{MARK}")'
 SKIP_NAMES = {"__pycache__", ".pytest_cache", "validation_accuracy.png"}
 
@@ -42,6 +43,21 @@ def strip_solutions(source: str, filename: str) -> str:
     except RuntimeError as error:
         raise HandoutError(f"{filename}: {error}") from None
     return notebook.cells[0].source
+
+
+def keep_solutions(source: str, filename: str, solved: AbstractSet[str]) -> str:
+    """The source with the solution markers of the functions in ``solved`` removed.
+
+    Their code is then kept as it is when the other regions become stubs: a tree in which
+    only some parts are done (the kit's tests build one per step of the writeup's order).
+    """
+    functions = list(defined_functions(ast.parse(source, filename)))
+    kept = []
+    for number, line in enumerate(source.split("\n"), start=1):
+        owners = [name for first, last, name in functions if first <= number <= last]
+        if not (line.strip() in SOLUTION_MARKERS and owners and owners[-1] in solved):
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def name_stubs(source: str, filename: str, function_parts: Dict[str, str]) -> str:
@@ -71,8 +87,12 @@ def source_files(solution: Path) -> List[Path]:
                   if p.is_file() and not (SKIP_NAMES & set(p.relative_to(solution).parts)))
 
 
-def generate(solution: Path, handout: Path) -> List[Path]:
-    """Write the handout tree for ``solution`` into ``handout`` (replacing it); list its files."""
+def generate(solution: Path, handout: Path,
+             solved: AbstractSet[str] = frozenset()) -> List[Path]:
+    """Write the handout tree for ``solution`` into ``handout`` (replacing it); list its files.
+
+    The functions named in ``solved`` ('SGD.step', 'backward') keep their solutions.
+    """
     function_parts = Rubric().function_parts()
     if handout.exists():
         shutil.rmtree(handout)
@@ -83,6 +103,8 @@ def generate(solution: Path, handout: Path) -> List[Path]:
         destination.parent.mkdir(parents=True, exist_ok=True)
         if path.suffix == ".py":
             text = path.read_text()
+            if solved:
+                text = keep_solutions(text, str(relative), solved)
             stripped = strip_solutions(text, str(relative))
             if stripped != text:
                 stripped = name_stubs(stripped, str(relative), function_parts)
