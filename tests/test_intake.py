@@ -4,7 +4,9 @@ from __future__ import annotations
 import io
 import os
 import stat
+import subprocess
 import tarfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -162,3 +164,70 @@ def test_hand_in_names():
     assert archive.split_suffix("dave.tar") == ("dave", ".tar")
     assert archive.split_suffix(".tar") is None
     assert archive.split_suffix("notes.txt") is None
+
+
+# ----------------------------------------------------------------- hostile archives, contained
+def pax_bomb(path: Path) -> None:
+    """A tar whose pax header record has a 200,000-digit length: tarfile's header regular
+    expression takes minutes on it (CVE-2024-6232, fixed in 3.11.10 / 3.12.6), then raises."""
+    record = b"9" * 200_000 + b" path=x\n"
+    header = tarfile.TarInfo("././@PaxHeader")
+    header.type, header.size = tarfile.XHDTYPE, len(record)
+    with tarfile.open(path, "w", format=tarfile.USTAR_FORMAT) as tar:
+        tar.addfile(header, io.BytesIO(record))
+        corpus._add_bytes(tar, "mytorch/__init__.py", b"")
+
+
+def test_an_archive_that_takes_too_long_to_read_is_refused_in_time(tmp_path):
+    pax_bomb(tmp_path / "slow.tar")
+    started = time.monotonic()
+    with pytest.raises(archive.BadArchive, match="took more than 3 s|could not be read"):
+        extracted(tmp_path / "slow.tar", tmp_path, archive.Limits(seconds=3))
+    assert time.monotonic() - started < 15
+    assert os.listdir(tmp_path / "out-slow.tar") == []
+
+
+def test_the_reader_runs_within_its_memory_limit(tmp_path):
+    corpus.tar_of(SOLUTION, tmp_path / "a.tar.gz", "w:gz")
+    with pytest.raises(archive.BadArchive, match="could not be read|needed more than 1 MB"):
+        extracted(tmp_path / "a.tar.gz", tmp_path, archive.Limits(memory_mb=1))
+    assert os.listdir(tmp_path / "out-a.tar.gz") == []
+
+
+def test_huge_member_names_are_refused_and_shown_short(tmp_path):
+    with tarfile.open(tmp_path / "names.tar", "w", format=tarfile.PAX_FORMAT) as tar:
+        for index in range(3):
+            corpus._add_bytes(tar, f"mytorch/{index}" + "\x1b[2J" + "n" * 1_000_000, b"x")
+    with pytest.raises(archive.BadArchive) as refused:
+        extracted(tmp_path / "names.tar", tmp_path)
+    message = str(refused.value)
+    assert "longer than 512 bytes" in message and len(message) < 1000
+    assert "\x1b" not in message and "\\x1b" in message
+
+
+def python_without_the_data_filter() -> str:
+    for candidate in ("/usr/bin/python3", "/usr/bin/python3.11"):
+        if os.path.exists(candidate) and subprocess.run(
+                [candidate, "-c", "import sys, tarfile; sys.exit(hasattr(tarfile, 'data_filter'))"],
+                capture_output=True).returncode == 0:
+            return candidate
+    pytest.skip("every Python here has tarfile's data filter")
+
+
+def test_tar_extraction_without_the_data_filter(tmp_path, monkeypatch):
+    """Python 3.11.0-3.11.3 (Debian 12's 3.11.2) has no tarfile filter: the member checks
+    alone decide, and files get plain modes."""
+    monkeypatch.setattr(archive.sys, "executable", python_without_the_data_filter())
+    tree = corpus.variant(tmp_path, "modes")
+    (tree / "mytorch/tensor.py").chmod(0o4777)
+    corpus.tar_of(tree, tmp_path / "a.tar")
+    result, destination = extracted(tmp_path / "a.tar", tmp_path)
+    assert solution_files() <= set(result.files)
+    assert stat.S_IMODE((destination / "mytorch/tensor.py").stat().st_mode) == 0o644
+    with tarfile.open(tmp_path / "link.tar", "w") as tar:
+        corpus._add_bytes(tar, "mytorch/__init__.py", b"")
+        link = tarfile.TarInfo("mytorch/evil.py")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tar.addfile(link)
+    with pytest.raises(archive.BadArchive, match="symbolic link"):
+        extracted(tmp_path / "link.tar", tmp_path)

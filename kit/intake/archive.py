@@ -3,6 +3,10 @@
 Standard library only, so the platform bundles ship this file as it is
 (``python3 -m kit.intake.archive handin.tar DEST``).
 
+The archive is read in a child process (this file, run as a script) with a time and an
+address-space limit: a hostile archive (a pax header that sends tarfile's regular expressions
+into minutes of work, a decompression bomb) costs that child, never the batch that called.
+
 Policy, the same for every format: an archive is checked member by member *before* anything
 is written. One unsafe member (an absolute path, ``..``, a link, a device or FIFO, a name that
 is not UTF-8) rejects the whole archive: a hand-in made by ``create_tarball.sh`` never
@@ -16,12 +20,17 @@ members are written by this module (regular files only, never a link, mode 0644)
 """
 from __future__ import annotations
 
+import json
+import os
+import resource
+import shutil
 import stat
+import subprocess
 import sys
 import tarfile
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import List, Optional, Tuple
 
@@ -40,6 +49,9 @@ class Limits:
     max_members: int = 2000
     max_total_mb: float = 50.0
     max_member_mb: float = 20.0
+    max_name_bytes: int = 512        # a member's whole path
+    seconds: float = 60.0            # to read and extract it all (the child process)
+    memory_mb: int = 1024            # the child's address space
 
 
 @dataclass
@@ -68,12 +80,21 @@ def split_suffix(file_name: str) -> Optional[Tuple[str, str]]:
     return None
 
 
-def _unsafe_reason(entry: Entry) -> Optional[str]:
+def shown(name: str, limit: int = 120) -> str:
+    """A member name fit for a message: printable, escaped where not UTF-8, cut to ``limit``."""
+    text = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _unsafe_reason(entry: Entry, limits: Limits) -> Optional[str]:
     name = entry.name
     try:
-        name.encode("utf-8")
+        encoded = name.encode("utf-8")
     except UnicodeEncodeError:
         return "a file name that is not valid UTF-8"
+    if len(encoded) > limits.max_name_bytes:
+        return f"a path longer than {limits.max_name_bytes} bytes"
     if name.startswith(("/", "\\")) or PurePosixPath(name).is_absolute() or \
             (len(name) > 1 and name[1] == ":"):
         return "an absolute path"
@@ -81,7 +102,7 @@ def _unsafe_reason(entry: Entry) -> Optional[str]:
         return "a path going out of the archive ('..')"
     if entry.kind in ("symlink", "hardlink"):
         kind = "symbolic" if entry.kind == "symlink" else "hard"
-        return f"a {kind} link (to {entry.linkname!r})"
+        return f"a {kind} link (to {shown(entry.linkname)})"
     if entry.kind == "device":
         return "a device file or FIFO"
     if entry.kind not in ("file", "dir"):
@@ -174,7 +195,13 @@ class _Reader:
             for entry in chosen:
                 entry.source.name = entry.name
                 members.append(entry.source)
-            self.tar.extractall(destination, members=members, filter="data")
+            if hasattr(tarfile, "data_filter"):        # PEP 706: 3.10.12+, 3.11.4+
+                self.tar.extractall(destination, members=members, filter="data")
+            else:       # the checks above already refused links, devices, absolute paths, ..
+                self.tar.extractall(destination, members=members)
+                for entry in chosen:
+                    destination.joinpath(*entry.name.split("/")).chmod(
+                        0o755 if entry.kind == "dir" else 0o644)
             return
         total = 0
         for entry in chosen:
@@ -189,7 +216,7 @@ class _Reader:
                     written += len(chunk)
                     total += len(chunk)
                     if written > limits.max_member_mb * 2 ** 20:
-                        raise BadArchive(f"{entry.name} unpacks to more than the limit of "
+                        raise BadArchive(f"{shown(entry.name)} unpacks to more than the limit of "
                                          f"{limits.max_member_mb:g} MB per file")
                     if total > limits.max_total_mb * 2 ** 20:
                         raise BadArchive(f"the archive unpacks to more than {limits.max_total_mb:g} MB")
@@ -200,9 +227,52 @@ class _Reader:
 def extract(archive: Path, destination: Path, limits: Limits = Limits()) -> Extracted:
     """Extract the hand-in's mytorch/ and hw1/ into ``destination`` (which must exist).
 
-    Raises BadArchive, having written nothing, when the archive is unreadable or unsafe (a zip
-    member that turns out larger than its header said stops the extraction half-way).
+    Raises BadArchive, with ``destination`` left as it was, when the archive is unreadable,
+    unsafe, or takes more than the limits' time or memory to read (in a child process).
     """
+    destination = Path(destination)
+    before = set(os.listdir(destination))
+    command = [sys.executable, "-I", str(Path(__file__).resolve()), "--child",
+               json.dumps(asdict(limits)), str(Path(archive).resolve()), str(destination.resolve())]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=limits.seconds,
+                              stdin=subprocess.DEVNULL)
+        reply = json.loads(done.stdout.decode("utf-8").strip().splitlines()[-1])
+    except subprocess.TimeoutExpired:
+        reply = {"bad": f"reading the archive took more than {limits.seconds:g} s"}
+    except (ValueError, IndexError):        # no reply: the child died (memory, a signal)
+        reply = {"bad": f"the archive could not be read (its reader ended with "
+                        f"{done.returncode}, within {limits.memory_mb} MB)"}
+    if "bad" in reply:
+        for name in set(os.listdir(destination)) - before:      # what the child wrote
+            path = destination / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        raise BadArchive(reply["bad"])
+    return Extracted(**reply["ok"])
+
+
+def _child(limits: Limits, archive: Path, destination: Path) -> int:
+    """The child process: limit its own memory, extract, reply with one line of JSON."""
+    memory = limits.memory_mb * 2 ** 20
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    try:
+        reply = {"ok": asdict(_extract_here(archive, destination, limits))}
+    except BadArchive as error:
+        reply = {"bad": str(error)}
+    except MemoryError:
+        reply = {"bad": f"reading the archive needed more than {limits.memory_mb} MB"}
+    except Exception as error:          # tarfile and zipfile raise more than they document
+        reply = {"bad": f"the archive could not be read ({type(error).__name__}: "
+                        f"{str(error)[:200]})"}
+    print(json.dumps(reply))
+    return 0
+
+
+def _extract_here(archive: Path, destination: Path, limits: Limits) -> Extracted:
+    """``extract``'s work, in this process."""
     archive = Path(archive)
     if not archive.is_file():
         raise BadArchive(f"{archive.name} is not a file")
@@ -215,20 +285,19 @@ def extract(archive: Path, destination: Path, limits: Limits = Limits()) -> Extr
                 if len(entries) + len(problems) >= limits.max_members:
                     raise BadArchive(f"too many files in the archive (more than "
                                      f"{limits.max_members}); hand in mytorch/ and hw1/ only")
-                reason = _unsafe_reason(entry)
+                reason = _unsafe_reason(entry, limits)
                 if reason:
-                    shown = entry.name.encode("utf-8", "backslashreplace").decode("utf-8")
-                    problems.append(f"{shown!r}: {reason}")
+                    problems.append(f"{shown(entry.name)}: {reason}")
                     continue
                 if entry.size > limits.max_member_mb * 2 ** 20:
-                    raise BadArchive(f"{entry.name} is {entry.size / 2 ** 20:.0f} MB, over the "
+                    raise BadArchive(f"{shown(entry.name)} is {entry.size / 2 ** 20:.0f} MB, over the "
                                      f"limit of {limits.max_member_mb:g} MB per file")
                 total += entry.size
                 if total > limits.max_total_mb * 2 ** 20:
                     raise BadArchive(f"the archive unpacks to more than {limits.max_total_mb:g} MB")
                 entries.append(entry)
         except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
-            raise BadArchive(f"the archive is damaged ({error})") from None
+            raise BadArchive(f"the archive is damaged ({str(error)[:200]})") from None
         if problems:
             raise BadArchive("unsafe archive, nothing was extracted: " + "; ".join(problems[:5])
                              + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
@@ -251,11 +320,12 @@ def extract(archive: Path, destination: Path, limits: Limits = Limits()) -> Extr
             result.notes.append(f"unwrapped the top-level folder {wrapper}/")
         if skipped:
             result.notes.append(f"ignored {len(skipped)} file(s) outside mytorch/ and hw1/: "
-                                + ", ".join(skipped[:5]) + (" ..." if len(skipped) > 5 else ""))
+                                + ", ".join(shown(name) for name in skipped[:5])
+                                + (" ..." if len(skipped) > 5 else ""))
         try:
             reader.extract(chosen, Path(destination), limits)
         except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
-            raise BadArchive(f"the archive could not be extracted ({error})") from None
+            raise BadArchive(f"the archive could not be extracted ({str(error)[:200]})") from None
     if not (Path(destination) / "mytorch").is_dir():
         raise BadArchive("no mytorch/ directory in the archive; hand in the tar made by "
                          "./create_tarball.sh (mytorch/ and hw1/ at the top level)")
@@ -265,6 +335,8 @@ def extract(archive: Path, destination: Path, limits: Limits = Limits()) -> Extr
 def main(argv: Optional[List[str]] = None) -> int:
     """``python3 -m kit.intake.archive ARCHIVE DEST``: extract, print why not and exit 1 when refused."""
     argv = sys.argv[1:] if argv is None else argv
+    if len(argv) == 4 and argv[0] == "--child":
+        return _child(Limits(**json.loads(argv[1])), Path(argv[2]), Path(argv[3]))
     if len(argv) != 2:
         print("usage: python3 -m kit.intake.archive ARCHIVE DESTINATION", file=sys.stderr)
         return 2
