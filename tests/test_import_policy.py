@@ -14,13 +14,11 @@ from autograder.grader.import_scan import findings_in_source, forbidden_imports
 from autograder.grader.rubric import Rubric
 from autograder.grader.scoring import TestOutcome as Outcome, score_checks
 from conftest import grade
+from corpus import UNUSED_TORCH, UTF7_HIDDEN_IMPORT
 from kit.batch import scoring as batch_scoring
 from kit.textpatch import replace_once
 
 RUBRIC = Rubric()
-# A line of UTF-7 that Python reads as a comment, a line break and `import torch`.
-UTF7_HIDDEN_IMPORT = b"# coding: utf-7\nimport numpy as np  # note+AAo-import torch\n"
-UNUSED_TORCH = "from torch import seed\n"
 
 
 def rubric_with_policy(tmp_path: Path, policy: str) -> Rubric:
