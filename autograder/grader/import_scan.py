@@ -108,7 +108,10 @@ def forbidden_imports(root: Path, forbidden: Sequence[str]) -> List[Finding]:
     """Every forbidden import in the submission extracted at ``root``."""
     found: List[Finding] = []
     for path in python_files(root):
-        found += findings_in_source(path.read_bytes(), path.relative_to(root).as_posix(),
-                                    forbidden)
+        try:
+            source = path.read_bytes()
+        except OSError:                    # unreadable: Python cannot import it either
+            continue
+        found += findings_in_source(source, path.relative_to(root).as_posix(), forbidden)
     return found
 
