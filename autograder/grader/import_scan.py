@@ -12,11 +12,14 @@ also when the import is never executed. It reads every ``.py`` file under ``myto
   and ``sys.modules["torch"]``.
 
 A determined student can still hide a name (``"to" + "rch"``); the runtime guard covers that.
+``python3 -m autograder.grader.import_scan DIR`` prints the findings in DIR (create_tarball.sh
+warns with them before a hand-in is packed).
 """
 from __future__ import annotations
 
 import ast
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, List, Optional, Sequence, Union
@@ -115,3 +118,16 @@ def forbidden_imports(root: Path, forbidden: Sequence[str]) -> List[Finding]:
         found += findings_in_source(source, path.relative_to(root).as_posix(), forbidden)
     return found
 
+
+
+def main(argv: Sequence[str]) -> int:
+    """Print the forbidden imports under each directory of ``argv``, one per line."""
+    from autograder.common.policy import FORBIDDEN_MODULES
+    for root in argv:
+        for finding in forbidden_imports(Path(root), FORBIDDEN_MODULES):
+            print(finding)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
