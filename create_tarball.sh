@@ -75,9 +75,13 @@ if [ -n "$stubs" ]; then
                END { if (line != "") print line }' >&2
 fi
 
-if (cd "$target" && grep -rlE --include='*.py' --exclude-dir=__pycache__ \
-        '^[[:space:]]*(import|from)[[:space:]]+torch([[:space:].]|$)' mytorch >/dev/null 2>&1); then
-    warn "mytorch/ imports torch; the grader forbids it (mytorch is numpy only)."
+# Forbidden imports, found by the grader's own scan (autograder/grader/import_scan.py).
+python="${PYTHON:-python3}"
+forbidden="$(PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}" \
+    "$python" -m autograder.grader.import_scan "$target" 2>/dev/null || true)"
+if [ -n "$forbidden" ]; then
+    warn "forbidden imports (numpy and the standard library only); even unused, they cost points:"
+    printf '%s\n' "$forbidden" | sed 's/^/    /' >&2
 fi
 
 # COPYFILE_DISABLE: no macOS "._" resource files in the archive.

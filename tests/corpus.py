@@ -26,6 +26,9 @@ WITHOUT_RELU = FULL - HW1["2.2"] - RUBRIC.by_number["2.1"].checks["sequential"]
 # graded on its own (docs/grading-principle.md).
 WITHOUT_BATCHNORM = FULL - HW1["2.4"] + RUBRIC.by_number["2.4"].checks["sum"]
 RELU = "        return F.relu(x)"
+UNUSED_TORCH = "from torch import seed\n"
+# UTF-7 source that Python reads as a comment, a line break and `import torch` (line 3).
+UTF7_HIDDEN_IMPORT = b"# coding: utf-7\nimport numpy as np  # note+AAo-import torch\n"
 
 
 @dataclass
@@ -197,6 +200,15 @@ def build(directory: Path, work: Path, escape_to: Path) -> Dict[str, Expected]:
     replace_once(tree / "mytorch/nn/activations.py", RELU, relu_attack('F = __import__("torch").nn.functional'))
     tar_of(tree, directory / "violation_dunder_import.tar")
     expected["violation_dunder_import"] = Expected(0, "violation", "imports (via __import__) torch")
+    tree = variant(work, "unused_import")          # never used, so it costs nothing at run time
+    replace_once(tree / "hw1/mnist.py", "from pathlib import Path\n",
+                 "from pathlib import Path\n" + UNUSED_TORCH)
+    tar_of(tree, directory / "violation_unused_import.tar")
+    expected["violation_unused_import"] = Expected(0, "violation", "hw1/mnist.py:")
+    tree = variant(work, "utf7_import")            # a file Python reads as UTF-7
+    (tree / "mytorch/notes.py").write_bytes(UTF7_HIDDEN_IMPORT)
+    tar_of(tree, directory / "violation_utf7_import.tar")
+    expected["violation_utf7_import"] = Expected(0, "violation", "mytorch/notes.py:3 imports torch")
 
     bad = lambda phrase: Expected(0, "bad_archive", phrase)           # noqa: E731
     (directory / "not_a_tar.tar").write_bytes(b"%PDF-1.4 this is my homework\n" * 20)

@@ -45,8 +45,10 @@ BUGS = [
           "        while True:\n            pass\n        for param, velocity in zip(")],
         ("1.1", "2.3"), {"sgd": 10.0}, ("did not finish within 2 s",),
         env={"AUTOGRADER_CALL_TIMEOUT": "2"}),
-    Bug("mytorch-imports-torch",
-        [(SGD, "import numpy as np\n", "import numpy as np\nimport torch\n")],
+    # A name built at run time, which the static scan cannot see: the worker's guard stops it
+    # (a plain `import torch` costs what the import policy says: tests/test_import_policy.py).
+    Bug("mytorch-imports-torch-at-run-time",
+        [(SGD, "import numpy as np\n", "import numpy as np\ntorch = __import__('to' + 'rch')\n")],
         ("2.3", "2.1"), {"sgd": 10.0}, ("'torch' may not be used",)),
     Bug("prints-a-fake-score",
         [(SGD, "        ### BEGIN SOLUTION\n",

@@ -16,7 +16,7 @@ import pytest
 
 import corpus
 from autograder.grader.rubric import Rubric
-from autograder.grader import visibility
+from autograder.grader import import_policy, visibility
 from kit.paths import HANDOUT, SOLUTION
 from kit.platforms import builders
 from kit.textpatch import replace_once
@@ -118,6 +118,17 @@ def test_gradescope_grades_a_handin_tar(bundles, tmp_path):
     hidden = {t["name"]: t["visibility"] for t in data["tests"]}
     assert hidden["2.2 ReLU: relu"] == RUBRIC.platforms["hidden_visibility"]
     assert hidden["2.3 SGD: sgd"] == "visible"
+
+
+@pytest.mark.slow
+def test_gradescope_charges_a_hidden_forbidden_import_as_every_path_does(bundles, tmp_path):
+    tree = corpus.variant(tmp_path, "utf7_import")
+    (tree / "mytorch/notes.py").write_bytes(corpus.UTF7_HIDDEN_IMPORT)
+    forfeited = import_policy.judge(tree, RUBRIC.parts, RUBRIC).forfeited
+    data = grade_handin_tar(bundles, tmp_path, tree)
+    assert forfeited and data["score"] == RUBRIC.total - sum(
+        RUBRIC.by_number[number].points for number in forfeited)
+    assert "forbidden import: mytorch/notes.py:3 imports torch" in data["output"]
 
 
 def test_gradescope_grades_the_handout_zero(bundles, tmp_path):

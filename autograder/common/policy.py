@@ -1,14 +1,15 @@
 """The forbidden-module policy: libraries a MyTorch submission may not import.
 
 Read by the student process (which makes them unimportable) and by the static scan of a
-hand-in (``kit.intake.scan``), so both enforce the same list. Autodiff and machine-learning
-libraries only: they would do the student's work. Scientific helpers such as scipy are
-allowed to be imported, although the assignment needs none.
+hand-in (``autograder.grader.import_scan``, on every grading path), so both enforce the same
+list. Autodiff and machine-learning libraries only: they would do the student's work.
+Scientific and array helpers such as scipy are allowed to be imported, although the assignment
+needs none.
 """
 from __future__ import annotations
 
 FORBIDDEN_MODULES = ("torch", "tensorflow", "jax", "jaxlib", "autograd", "mxnet", "paddle",
-                     "chainer", "theano", "cupy", "tinygrad", "micrograd", "minitorch", "needle",
+                     "chainer", "theano", "tinygrad", "micrograd", "minitorch", "needle",
                      "keras", "sklearn")
 
 

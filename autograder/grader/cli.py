@@ -1,7 +1,9 @@
 """``python -m autograder`` / ``./grade.sh``: grade one target and report the score.
 
-Prints the feedback for every failed check, a score table, ``Total: got/available`` and, as the
-very last line, Autolab's scores JSON. ``--json FILE`` also writes Gradescope's results.json.
+Scans the target for forbidden imports first and says what it found (import_policy.py: what
+they cost, the same as in a batch). Prints the feedback for every failed check, a score table,
+``Total: got/available`` and, as the very last line, Autolab's scores JSON. ``--json FILE``
+also writes Gradescope's results.json.
 Exit status: 0 when grading worked (whatever the score), 2 for a usage error, 1 when the
 grader itself could not run.
 """
@@ -19,10 +21,9 @@ from typing import List, Optional
 import pytest
 
 from autograder.common.paths import AUTOGRADER_DIR, PYTEST_INI, ROOT
-from autograder.grader import report
+from autograder.grader import import_policy, report
 from autograder.grader.results import ResultCollector
 from autograder.grader.rubric import Rubric
-
 
 
 def parse_args(argv: Optional[List[str]], rubric: Rubric) -> argparse.Namespace:
@@ -60,10 +61,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not target.is_dir():
         print(f"grade.sh: the target {target} is not a directory.", file=sys.stderr)
         return 2
+    try:
+        verdict = import_policy.judge(target, parts, rubric)
+    except ValueError as error:
+        print(f"grade.sh: {error}", file=sys.stderr)
+        return 2
     style = report.Style(colour=False if args.no_color else None)
     print(f"Grading {target} ({len(parts)} part{'s' * (len(parts) != 1)}) ...", flush=True)
     if not (target / "mytorch").is_dir():
         print(f"warning: {target} has no mytorch/ directory; every part will score 0.")
+    if verdict.findings:
+        cost = ("the parts listed below score 0" if verdict.forfeited
+                else "no part graded here is affected")
+        print(style.bad("warning") + f": {verdict.summary}. Such an import is not allowed, even "
+              f"unused: {cost}.", flush=True)
 
     collector = ResultCollector(rubric)
     started = time.monotonic()
@@ -86,7 +97,7 @@ def main(argv: Optional[List[str]] = None) -> int:
               + log.getvalue()[-3000:], file=sys.stderr)
         return 1
 
-    results = collector.check_results(parts)
+    results = collector.check_results(parts, verdict.forfeited)
     feedback = report.feedback_text(results, args.verbose, style)
     if feedback:
         print("\n" + feedback)

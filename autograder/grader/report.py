@@ -59,18 +59,30 @@ def failure_text(outcome: TestOutcome) -> str:
 
 
 def feedback_text(results: List[CheckResult], verbose: bool, style: Style) -> str:
-    """One block per failed check: the first failing test's message (all of them with -v).
+    """What the forbidden-import policy costs, if anything; then one block per failed check:
+    the first failing test's message, public tests first (all of them with -v).
 
     Without -v, checks that only reached a stub are listed one line each at the end, so the
     report of an untouched handout fits on one screen.
     """
-    failed = [r for r in results if not r.passed]
+    failed = [r for r in results if not r.tests_passed]
     stubbed = [] if verbose else [r for r in failed if r.tests
                                    and visibility.first_failure(r).not_implemented]
-    blocks = [_failure_block(r, verbose, style) for r in failed if r not in stubbed]
+    blocks = [_forfeit_block(results, style)]
+    blocks += [_failure_block(r, verbose, style) for r in failed if r not in stubbed]
     if stubbed:
         blocks.append(_stub_table(stubbed, style))
-    return "\n\n".join(blocks)
+    return "\n\n".join(filter(None, blocks))
+
+
+def _forfeit_block(results: List[CheckResult], style: Style) -> str:
+    """One line per reason that zeroes parts whatever their tests say (import_policy.py)."""
+    parts: Dict[str, List[str]] = {}
+    for r in results:
+        if r.forfeited and r.part.number not in parts.setdefault(r.forfeited, []):
+            parts[r.forfeited].append(r.part.number)
+    return "\n".join(style.bad("0 points") + f" for Part{'s' * (len(numbers) > 1)} "
+                     f"{', '.join(numbers)}: {reason}" for reason, numbers in parts.items())
 
 
 def _failure_block(r: CheckResult, verbose: bool, style: Style) -> str:
@@ -86,9 +98,8 @@ def _failure_block(r: CheckResult, verbose: bool, style: Style) -> str:
         return "\n".join(lines)
     # -v: every failing test, those with the same message (often a stub) shown once.
     by_message: Dict[str, List[str]] = {}
-    for t in r.tests:
-        if not t.passed:
-            by_message.setdefault(failure_text(t), []).append(visibility.test_name(t))
+    for t in visibility.failures(r):
+        by_message.setdefault(failure_text(t), []).append(visibility.test_name(t))
     for message, names in by_message.items():
         more = f" and {len(names) - 1} more with the same message" if len(names) > 1 else ""
         lines.append(f"  test {names[0]}{more}:")
@@ -158,8 +169,7 @@ def gradescope_results(parts: List[Part], results: List[CheckResult],
         tests.append({"name": f"{r.part.label}: {r.check}", "number": r.part.number,
                       "score": r.points, "max_score": r.max_points,
                       "status": "passed" if r.passed else "failed",
-                      "output": "" if r.passed else (failure_text(failure) if failure
-                                                     else "no test ran"),
+                      "output": _check_output(r, failure),
                       "tags": [r.part.name], "visibility": shown if later else "visible"})
     output = feedback_text(now, verbose, PLAIN)
     if len(now) < len(results):
@@ -173,6 +183,18 @@ def gradescope_results(parts: List[Part], results: List[CheckResult],
     if accuracy is not None:
         data["leaderboard"] = [{"name": "MNIST accuracy (%)", "value": round(100 * accuracy, 2)}]
     return data
+
+
+def _check_output(r: CheckResult, failure: Optional[TestOutcome]) -> str:
+    """A Gradescope test's output: why the check lost its points ("" when it did not)."""
+    if r.passed:
+        return ""
+    lines = [f"0 points: {r.forfeited}"] if r.forfeited else []
+    if failure is not None:
+        lines.append(failure_text(failure))
+    elif not r.tests:
+        lines.append("no test ran")
+    return "\n".join(lines)
 
 
 def _num(value: float) -> str:

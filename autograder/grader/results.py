@@ -56,8 +56,9 @@ class ResultCollector:
                 outcome.error = {"kind": error.kind, "function": error.function,
                                  "part": error.part, "where": error.where}
 
-    def check_results(self, parts: List[Part]) -> List[CheckResult]:
-        return score_checks(parts, self.outcomes.values())
+    def check_results(self, parts: List[Part],
+                      forfeited: Optional[Dict[str, str]] = None) -> List[CheckResult]:
+        return score_checks(parts, self.outcomes.values(), forfeited)
 
 
 def _message(call: pytest.CallInfo) -> str:

@@ -3,12 +3,13 @@
 Every path uses it: ``./grade.sh`` (through the pytest plugin in ``results.py``), a batch
 (which rebuilds the outcomes from the grader's validated messages), Gradescope and Autolab
 (which run ``./grade.sh``'s entry point). A check's points are all-or-nothing: every test of
-the check must have run and passed.
+the check must have run and passed, and its part must not be forfeited by a forbidden import
+(import_policy.py).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Mapping, Optional
 
 from autograder.grader.rubric import Part
 
@@ -44,23 +45,29 @@ class CheckResult:
     check: str
     max_points: float
     tests: List[TestOutcome] = field(default_factory=list)
+    forfeited: str = ""          # why the check scores 0 whatever its tests say (import policy)
+
+    @property
+    def tests_passed(self) -> bool:
+        return bool(self.tests) and all(t.passed for t in self.tests)
 
     @property
     def passed(self) -> bool:
-        return bool(self.tests) and all(t.passed for t in self.tests)
+        """The check earns its points."""
+        return self.tests_passed and not self.forfeited
 
     @property
     def points(self) -> float:
         return self.max_points if self.passed else 0.0
 
-    @property
-    def first_failure(self) -> Optional[TestOutcome]:
-        return next((t for t in self.tests if not t.passed), None)
 
-
-def score_checks(parts: List[Part], outcomes: Iterable[TestOutcome]) -> List[CheckResult]:
-    """One result per check of ``parts``, in rubric order, holding that check's outcomes."""
-    results = {(p.number, c): CheckResult(p, c, pts) for p in parts for c, pts in p.checks.items()}
+def score_checks(parts: List[Part], outcomes: Iterable[TestOutcome],
+                 forfeited: Optional[Mapping[str, str]] = None) -> List[CheckResult]:
+    """One result per check of ``parts``, in rubric order, holding that check's outcomes;
+    ``forfeited`` maps a part number to why its checks score 0 (ImportVerdict.forfeited)."""
+    forfeited = forfeited or {}
+    results = {(p.number, c): CheckResult(p, c, pts, forfeited=forfeited.get(p.number, ""))
+               for p in parts for c, pts in p.checks.items()}
     for outcome in outcomes:
         key = (outcome.part, outcome.check)
         if key in results:

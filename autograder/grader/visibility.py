@@ -12,7 +12,7 @@ the hidden tests passed.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Collection, List, Optional
 
 from autograder.grader.scoring import CheckResult, TestOutcome
 
@@ -52,8 +52,15 @@ def hidden_visibility(setting: object) -> str:
     return str(setting)
 
 
-def first_failure(result: CheckResult) -> Optional[TestOutcome]:
-    """The failure to show for a check: a public test's when one failed (its message helps),
-    else the first hidden one's (masked)."""
-    failed = [t for t in result.tests if not t.passed]
-    return next((t for t in failed if not is_hidden(t.nodeid)), failed[0] if failed else None)
+def failures(result: CheckResult, among: Optional[Collection[str]] = None) -> List[TestOutcome]:
+    """A check's failed tests (only those whose node id is in ``among``, when given) in the
+    order a student sees them: every public one before any hidden one, since a public test's
+    message helps and a hidden one's is masked."""
+    failed = [t for t in result.tests if not t.passed and (among is None or t.nodeid in among)]
+    return sorted(failed, key=lambda t: is_hidden(t.nodeid))
+
+
+def first_failure(result: CheckResult, among: Optional[Collection[str]] = None
+                  ) -> Optional[TestOutcome]:
+    """The failure to show for a check (``failures``' first), or None."""
+    return next(iter(failures(result, among)), None)

@@ -4,13 +4,14 @@
 The messages come from a process that ran student code, so they are checked against the
 batch's own rubric: a test counts only when it was announced in ``collected`` under a part
 and check of that rubric, and its ``outcome`` names the same part and check. A collected test
-without an outcome (time-out, crash) fails its check. Feedback per check: the first failed
-test's message (a hidden test's inputs are never shown), else why no result came.
+without an outcome (time-out, crash) fails its check. Feedback per part: what a forbidden
+import costs it (autograder/grader/import_policy.py), then per check the first failed test's
+message, public tests first (a hidden test's inputs are never shown), else why no result came.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Set, Tuple
+from typing import Dict, List, Mapping, Optional, Set, Tuple
 
 from autograder.grader.rubric import Part
 from autograder.grader import visibility
@@ -64,7 +65,7 @@ def student_message(outcome: TestOutcome) -> str:
 def check_feedback(result: CheckResult, finished: Set[str], timed_out: bool,
                    timeout: float) -> str:
     """One line for a check that did not pass."""
-    failed = next((t for t in result.tests if t.nodeid in finished and not t.passed), None)
+    failed = visibility.first_failure(result, among=finished)
     if failed is not None:
         return f"[{result.check}] " + student_message(failed)
     if timed_out:
@@ -72,17 +73,19 @@ def check_feedback(result: CheckResult, finished: Set[str], timed_out: bool,
     return f"[{result.check}] no result (the grader stopped)"
 
 
-def score(messages: List[dict], parts: List[Part], timed_out: bool,
-          timeout: float) -> Tuple[str, str, List[PartResult]]:
-    """(status, reason, one PartResult per part) from the grader's messages."""
+def score(messages: List[dict], parts: List[Part], timed_out: bool, timeout: float,
+          forfeited: Optional[Mapping[str, str]] = None) -> Tuple[str, str, List[PartResult]]:
+    """(status, reason, one PartResult per part) from the grader's messages; ``forfeited``:
+    the parts a forbidden import costs (ImportVerdict.forfeited)."""
     found = validate(messages, parts)
-    checks = score_checks(parts, found.outcomes.values())
+    checks = score_checks(parts, found.outcomes.values(), forfeited)
     points = part_scores(checks)
     results = []
     for p in parts:
         own = [r for r in checks if r.part.number == p.number]
-        lines = [check_feedback(r, found.finished, timed_out, timeout)
-                 for r in own if not r.passed]
+        lines = [f"0 points: {forfeited[p.number]}"] if forfeited and p.number in forfeited else []
+        lines += [check_feedback(r, found.finished, timed_out, timeout)
+                  for r in own if not r.tests_passed]
         duration = sum(t.duration for r in own for t in r.tests)
         results.append(PartResult(p.number, p.name, points.get(p.number, 0.0), p.points,
                                   "\n".join(lines), duration,

@@ -1,9 +1,10 @@
 """One submission's lifecycle in a batch, from its archive to its gradebook row.
 
 In a fresh temporary directory: extract the hand-in safely (kit/intake/archive.py), scan it
-for forbidden imports (kit/intake/scan.py; policy in rubric.toml), copy the autograder
-(root-owned, read-only to the student), run a grader process of its own
-(kit/batch/grader_process.py), score its validated messages (kit/batch/scoring.py). Then kill
+for forbidden imports (autograder/grader/import_policy.py, as ./grade.sh does), copy the
+autograder (root-owned, read-only to the student), run a grader process of its own
+(kit/batch/grader_process.py), score its validated messages with what the imports cost
+(kit/batch/scoring.py). Then kill
 what the slot's uid left running, delete its files, and remove the directory.
 """
 from __future__ import annotations
@@ -15,14 +16,13 @@ import time
 from pathlib import Path
 from typing import List, Optional
 
-from autograder.common.policy import FORBIDDEN_MODULES
+from autograder.grader import import_policy
 from autograder.grader.rubric import Rubric
 from kit.batch import grader_process, scoring
 from kit.batch.settings import Interrupted, Settings
-from kit.functions import functions_in_file
-from kit.gradebook.records import CheckOutcome, Graded, PartResult
+from kit.gradebook.records import Graded, PartResult
 from kit.graderfiles import SHARED_DIRECTORIES, copy_autograder
-from kit.intake import archive, scan
+from kit.intake import archive
 from kit.isolation import sandbox, scratch, uids
 
 
@@ -73,25 +73,16 @@ class Submission:
                                started)
         notes = list(extracted.notes)
 
-        findings = scan.forbidden_imports(target, FORBIDDEN_MODULES)
-        policy = Rubric().policy.get("forbidden_import", "submission")
-        violation = ""
-        if findings:
-            violation = "forbidden import: " + "; ".join(map(str, findings[:5]))
-            if policy != "parts":
-                return self.result("violation", violation, self.zero_parts(
-                    f"0 points: {violation} (numpy and the standard library only)"), started)
-
+        verdict = import_policy.judge(target, settings.parts, Rubric())
         job = self._prepare(work, target, uid)
         messages, timed_out, exitcode = grader_process.run_grader(job, context, settings)
         status, reason, parts = scoring.score(messages, settings.parts, timed_out,
-                                              settings.timeout)
+                                              settings.timeout, verdict.forfeited)
         if status == "grader_error" and exitcode:
             log = Path(job["log"]).read_bytes()[-1500:].decode("utf-8", "replace")
             reason += f" (grader exit code {exitcode}; log tail: {log.strip()[-500:]})"
-        if findings:
-            parts = self.apply_part_policy(parts, findings, target, violation)
-            status, reason = "violation", "; ".join(filter(None, [violation, reason]))
+        if verdict.findings:
+            status, reason = "violation", "; ".join(filter(None, [verdict.summary, reason]))
         reason = "; ".join(filter(None, [reason] + notes))
         return self.result(status, reason, parts, started)
 
@@ -121,15 +112,3 @@ class Submission:
                 "parts": [p.name for p in settings.parts], "hidden": settings.hidden,
                 "log": str(private / "grader.log"), "test_timeout": settings.test_timeout,
                 "cpu_seconds": int(settings.timeout) + 30, "hide": sandbox.hidden_paths(work)}
-
-    def apply_part_policy(self, parts: List[PartResult], findings: List[scan.Finding],
-                          target: Path, violation: str) -> List[PartResult]:
-        """Policy "parts": zero the parts whose functions live in an offending file."""
-        functions = set()
-        for finding in findings:
-            functions.update(functions_in_file(target / finding.file))
-        affected = {p.number for p in self.settings.parts if functions & set(p.functions)}
-        return [PartResult(r.part, r.name, 0.0, r.max_points, f"0 points: {violation}",
-                           r.duration, [CheckOutcome(c.check, 0.0, c.max_points, False)
-                                        for c in r.checks])
-                if r.part in affected else r for r in parts]

@@ -20,8 +20,8 @@ from typing import AbstractSet, Dict, List
 import nbformat
 from nbgrader.preprocessors import ClearSolutions
 
+from autograder.grader.functions import defined_functions
 from autograder.grader.rubric import Rubric
-from kit.functions import defined_functions
 
 MARK = "__MYTORCH_STUB__"
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")

@@ -1,8 +1,10 @@
 """Static inspection of a submission: does its code import PyTorch or another autodiff library?
 
 The worker already makes those libraries unimportable at run time; this scan finds the attempt
-itself, so that it can be reported (and scored per the rubric's ``[policy]``). It reads every
-``.py`` file under ``mytorch/`` and ``hw1/`` and flags:
+itself, so that it can be reported and scored (``import_policy.py``, the rubric's ``[policy]``),
+also when the import is never executed. It reads every ``.py`` file under ``mytorch/`` and
+``hw1/`` as Python does (the bytes are parsed, so a PEP 263 coding cookie such as
+``# coding: utf-7`` is honoured) and flags:
 
 - ``import torch``, ``import torch.nn as nn``, ``from jax import grad``;
 - ``__import__("torch")``, ``importlib.import_module("torch")``, ``import_module("jax.numpy")``;
@@ -10,14 +12,17 @@ itself, so that it can be reported (and scored per the rubric's ``[policy]``). I
   and ``sys.modules["torch"]``.
 
 A determined student can still hide a name (``"to" + "rch"``); the runtime guard covers that.
+``python3 -m autograder.grader.import_scan DIR`` prints the findings in DIR (create_tarball.sh
+warns with them before a hand-in is packed).
 """
 from __future__ import annotations
 
 import ast
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence
+from typing import Iterator, List, Optional, Sequence, Union
 
 IMPORT_CALLS = {"__import__", "import_module"}
 EXEC_CALLS = {"exec", "eval", "compile"}
@@ -49,11 +54,20 @@ def _first_string(node: ast.Call) -> Optional[str]:
     return None
 
 
-def findings_in_source(source: str, relative: str, forbidden: Sequence[str]) -> List[Finding]:
-    """Forbidden imports in one file's source (none when the file does not parse)."""
+def parse(source: Union[str, bytes], relative: str) -> Optional[ast.AST]:
+    """A file's syntax tree as Python reads it (bytes: decoded per their coding cookie), or
+    None when it does not parse (then its import fails at run time as well)."""
     try:
-        tree = ast.parse(source, relative)
-    except (SyntaxError, ValueError):
+        return ast.parse(source, relative)
+    except (SyntaxError, ValueError, UnicodeError, LookupError, RecursionError):
+        return None
+
+
+def findings_in_source(source: Union[str, bytes], relative: str,
+                       forbidden: Sequence[str]) -> List[Finding]:
+    """Forbidden imports in one file's source (none when the file does not parse)."""
+    tree = parse(source, relative)
+    if tree is None:
         return []
     banned = set(forbidden)
     statement = re.compile(r"\b(?:import|from)\s+(" + "|".join(map(re.escape, banned)) + r")\b")
@@ -97,7 +111,23 @@ def forbidden_imports(root: Path, forbidden: Sequence[str]) -> List[Finding]:
     """Every forbidden import in the submission extracted at ``root``."""
     found: List[Finding] = []
     for path in python_files(root):
-        source = path.read_bytes().decode("utf-8", "replace")
+        try:
+            source = path.read_bytes()
+        except OSError:                    # unreadable: Python cannot import it either
+            continue
         found += findings_in_source(source, path.relative_to(root).as_posix(), forbidden)
     return found
 
+
+
+def main(argv: Sequence[str]) -> int:
+    """Print the forbidden imports under each directory of ``argv``, one per line."""
+    from autograder.common.policy import FORBIDDEN_MODULES
+    for root in argv:
+        for finding in forbidden_imports(Path(root), FORBIDDEN_MODULES):
+            print(finding)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

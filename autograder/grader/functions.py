@@ -1,13 +1,15 @@
 """The functions a Python source defines, by qualified name ('SGD.step', 'cross_entropy').
 
-One AST walk serves the handout (which function encloses a solution region) and the batch's
-"parts" import policy (which functions live in an offending file).
+One AST walk serves the handout generator (which function encloses a solution region) and
+the "parts" import policy (import_policy.py: which functions live in an offending file).
 """
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 from typing import Iterator, List, Tuple
+
+from autograder.grader.import_scan import parse
 
 
 def defined_functions(tree: ast.AST) -> Iterator[Tuple[int, int, str]]:
@@ -24,8 +26,7 @@ def defined_functions(tree: ast.AST) -> Iterator[Tuple[int, int, str]]:
 
 def functions_in_file(path: Path) -> List[str]:
     """Qualified names of the functions a file defines (none when it does not parse)."""
-    try:
-        tree = ast.parse(Path(path).read_bytes().decode("utf-8", "replace"))
-    except (SyntaxError, ValueError):
+    tree = parse(Path(path).read_bytes(), str(path))
+    if tree is None:
         return []
     return [name for _, _, name in defined_functions(tree)]
