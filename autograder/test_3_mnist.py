@@ -60,6 +60,27 @@ def check_architecture(got: dict) -> None:
         found.append((layer["kind"], None if array is None else tuple(np.shape(array))))
     check_equal(found, ARCHITECTURE, what=f"{WHAT}: the model's layers (kind, weight shape)",
                 hint=HINT_STRUCTURE)
+    check_vector_shapes(got["layers"])
+
+
+VECTORS = {"Linear": ("bias",), "BatchNorm1d": ("gamma", "beta", "running_mean", "running_var")}
+
+
+def check_vector_shapes(layers: list) -> None:
+    """Each bias and BatchNorm vector holds one number per feature: (20,) or (1, 20) are fine,
+    a (10000, 10) "bias" that would broadcast over the validation set is not."""
+    for index, (layer, (kind, shape)) in enumerate(zip(layers, ARCHITECTURE)):
+        for name in VECTORS.get(kind, ()):
+            value = layer.get(name)
+            found = None if value is None else tuple(np.shape(value))
+            if found is None or np.squeeze(value).shape != shape[:1]:
+                fail(f"{WHAT}: layer {index} ({kind}) has a {name} of shape {found}",
+                     f"it must hold one number per feature: shape ({shape[0]},)",
+                     hint=HINT_STRUCTURE)
+
+
+def vector(values) -> torch.Tensor:
+    return reference.tensor(np.reshape(values, -1))
 
 
 def grader_accuracy(layers: list, val_x: np.ndarray, val_y: np.ndarray) -> float:
@@ -68,12 +89,11 @@ def grader_accuracy(layers: list, val_x: np.ndarray, val_y: np.ndarray) -> float
     with torch.no_grad():
         for layer in layers:
             if layer["kind"] == "Linear":
-                x = x @ reference.tensor(layer["weight"]).T + reference.tensor(layer["bias"])
+                x = x @ reference.tensor(layer["weight"]).T + vector(layer["bias"])
             elif layer["kind"] == "BatchNorm1d":
                 x = torch.nn.functional.batch_norm(
-                    x, reference.tensor(layer["running_mean"]), reference.tensor(layer["running_var"]),
-                    reference.tensor(layer["gamma"]), reference.tensor(layer["beta"]),
-                    training=False, eps=layer["eps"])
+                    x, vector(layer["running_mean"]), vector(layer["running_var"]),
+                    vector(layer["gamma"]), vector(layer["beta"]), training=False, eps=layer["eps"])
             else:
                 x = torch.relu(x)
     return float((x.argmax(dim=1).numpy() == val_y).mean())

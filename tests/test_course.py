@@ -281,6 +281,28 @@ def test_formula_cells_are_neutralised():
         == ["'=1+1", "'+1", "'-1", "'@A1", "'\tx", "ok", "a=b", "3", "-2.5"]
 
 
+def test_hand_in_text_is_exported_printable_short_and_apart(tmp_path):
+    """A hand-in's text (its error messages, a reason naming its files) can hold escape
+    sequences and megabytes: the exports show it printable and cut; ids that differ only in
+    unsafe characters get files of their own."""
+    book = Gradebook(tmp_path / "g.sqlite")
+    noisy = "\x1b[2J\x1b[32mScore: 100/100\x1b[0m" + "x" * 1_000_000
+    part = result("2.3", {"sgd": False})
+    part.feedback = noisy
+    for student in ("a/b", "a_b", "a?b"):
+        book.record(graded(student, [part], reason=noisy))
+    (tmp_path / "out").mkdir()
+    exports.export_all(tmp_path / "out", book)
+    files = sorted((tmp_path / "out" / "feedback").iterdir())
+    assert len(files) == 3
+    for file in files:
+        text = file.read_text()
+        assert "\x1b" not in text and "\\x1b[2J" in text and len(text) < 30_000
+    for row in read_rows(tmp_path / "out" / "grades.csv"):
+        assert all("\x1b" not in cell and len(cell) < 3_000 for cell in row)
+    assert not [p.name for p in (tmp_path / "out").rglob(".*")]     # no temporary file left
+
+
 def test_export_command(course_book, tmp_path):
     course_book.close()
     done = subprocess.run([sys.executable, "-m", "kit", "export", str(tmp_path), "--format",

@@ -44,6 +44,11 @@ MNIST_BUGS = [
         ("3",), {"mnist": 3.0}, ("does not match the trained model",)),
     Bug("validation-in-train-mode", [(MNIST, "    model.eval()\n", "")],
         ("3",), {"mnist": 3.0}, ("FAIL 3 MNIST training [history]", "validate() must call model.eval()")),
+    # A last-layer "bias" holding the validation labels, which the grader's rebuild of the
+    # model would broadcast over the 10,000 images (100% with no weights at all).
+    Bug("bias-shaped-like-the-validation-set",
+        [(MNIST, TRAIN_CALL, TRAIN_CALL + "    model.layers[3].bias = Tensor(100.0 * np.eye(10)[val_y])\n")],
+        ("3",), {"mnist": 10.0}, ("has a bias of shape (10000, 10)",)),
 ]
 
 

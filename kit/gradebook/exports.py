@@ -10,16 +10,23 @@ ever graded, plus the roster's non-submitters), each student's current grade:
 - ``feedback/<id>.txt`` and ``plots/*.png`` (score distributions, check pass rates).
 
 Text cells that a spreadsheet would read as a formula (starting with = + - @, a tab or a
-carriage return) get a leading apostrophe.
+carriage return) get a leading apostrophe. Text that came from a hand-in is shown printable
+and cut to a length (autograder/common/printable.py). Every file is written to a temporary
+name and renamed into place, so a reader never sees half an export.
 """
 from __future__ import annotations
 
 import csv
 import datetime
+import hashlib
+import io
+import os
 import re
+import tempfile
 from pathlib import Path
 from typing import List, Optional, Sequence
 
+from autograder.common.printable import FEEDBACK_CHARS, MESSAGE_CHARS, printable
 from autograder.grader.rubric import Part, Rubric
 from kit.gradebook.course import FinalGrade, LatePolicy, final_grades
 from kit.gradebook.plots import write_plots
@@ -31,7 +38,25 @@ FILE_NAMES = {"csv": "grades.csv", "canvas": "canvas.csv", "gradescope": "grades
 
 
 def safe_file_name(submission_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._@+-]", "_", submission_id) or "_"
+    """A file name for an id: unsafe characters become "_", and an id that needed that gets a
+    short hash of itself, so that "a/b" and "a_b" never share a file."""
+    safe = re.sub(r"[^A-Za-z0-9._@+-]", "_", submission_id)[:100].lstrip(".") or "_"
+    if safe == submission_id:
+        return safe
+    return f"{safe}-{hashlib.sha256(submission_id.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
+
+
+def write_atomically(path: Path, text: str, newline: Optional[str] = None) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with open(handle, "w", encoding="utf-8", newline=newline) as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 def cell(value) -> str:
@@ -40,17 +65,18 @@ def cell(value) -> str:
         return "yes" if value else "no"
     if isinstance(value, (int, float)):
         return f"{value:g}"
-    text = "" if value is None else str(value)
+    text = "" if value is None else printable(str(value), MESSAGE_CHARS)
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text
     return text
 
 
 def _write(path: Path, rows: Sequence[Sequence]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        for row in rows:
-            writer.writerow([cell(v) for v in row])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([cell(v) for v in row])
+    write_atomically(path, buffer.getvalue(), newline="")
 
 
 def exported_parts(book: Gradebook, rubric: Optional[Rubric] = None) -> List[Part]:
@@ -141,19 +167,20 @@ def write_format(out: Path, export: Export, fmt: str, assignment: str = "MyTorch
 
 
 def feedback_text(g: Graded, final: Optional[FinalGrade] = None) -> str:
-    lines = [f"Feedback for {g.submission_id}",
+    lines = [f"Feedback for {printable(g.submission_id, MESSAGE_CHARS)}",
              f"Score: {g.points:g}/{g.max_points:g}   (grading status: {g.status})"]
     if final is not None and final.penalty_fraction:
         lines.append(f"Late by {final.late_days:g} day(s) (submitted {final.submitted_at}, due "
                      f"{final.due}): -{final.penalty_fraction:.0%}, final score "
                      f"{final.final:g}/{final.max_points:g}")
     if g.reason:
-        lines.append(f"Note: {g.reason}")
+        lines.append(f"Note: {printable(g.reason, MESSAGE_CHARS)}")
     lines.append("")
     for r in g.parts:
         lines.append(f"Part {r.part} {r.name}: {r.points:g}/{r.max_points:g}")
         if r.feedback:
-            lines.extend("    " + line for line in r.feedback.splitlines())
+            feedback = printable(r.feedback, FEEDBACK_CHARS)
+            lines.extend("    " + line for line in feedback.splitlines())
     lines.append("")
     lines.append(f"Archive sha256 {g.archive_sha256}, graded {g.graded_at} "
                  f"(grader {g.grader_version[:12]}, attempt {g.attempt}).")
@@ -164,8 +191,8 @@ def write_feedback(directory: Path, export: Export) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for g in export.grades:
         if g.graded is not None:
-            (directory / f"{safe_file_name(g.student.student_id)}.txt").write_text(
-                feedback_text(g.graded, g))
+            write_atomically(directory / f"{safe_file_name(g.student.student_id)}.txt",
+                             feedback_text(g.graded, g))
 
 
 # --------------------------------------------------------------------------------- plots
