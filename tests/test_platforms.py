@@ -87,7 +87,7 @@ def test_gradescope_zip_has_what_gradescope_needs(bundles):
     assert "kit/intake/archive.py" in names
     assert any(n.startswith("autograder/hidden/") for n in names)
     requirements = zipfile.ZipFile(bundles["gradescope"]).read("requirements.txt").decode()
-    assert "torch==2.13.0" in requirements and all("==" in line for line in requirements.split())
+    assert "torch==2.13.0" in requirements and all("==" in line for line in requirements.splitlines())
     setup = zipfile.ZipFile(bundles["gradescope"]).read("setup.sh").decode()
     assert "install_stack.sh" in setup
     installer = zipfile.ZipFile(bundles["gradescope"]).read("install_stack.sh").decode()
