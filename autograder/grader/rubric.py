@@ -18,6 +18,7 @@ class Part:
     title: str
     checks: Dict[str, float]
     functions: List[str] = field(default_factory=list)
+    optional: List[str] = field(default_factory=list)     # functions a design may leave unwritten
 
     @property
     def points(self) -> float:
@@ -34,7 +35,7 @@ class Rubric:
             raw = tomllib.load(handle)
         self.parts: List[Part] = [
             Part(p["number"], p["name"], p["title"], {k: float(v) for k, v in p["checks"].items()},
-                 list(p.get("functions", []))) for p in raw["part"]]
+                 list(p.get("functions", [])), list(p.get("optional", []))) for p in raw["part"]]
         self.selectors: Dict[str, List[str]] = raw.get("selectors", {})
         self.by_name = {p.name: p for p in self.parts}
         # Batch-grading settings ([policy] in rubric.toml), e.g. forbidden_import.
@@ -50,6 +51,10 @@ class Rubric:
     def function_parts(self) -> Dict[str, str]:
         """'Sub.backward' -> '1.1', for telling a student which part an error belongs to."""
         return {function: p.number for p in self.parts for function in p.functions}
+
+    def optional_functions(self) -> List[str]:
+        """The functions a correct design may leave as the handout's stub (fused Functions)."""
+        return [function for p in self.parts for function in p.optional]
 
     def group(self, key: str) -> List[Part]:
         """The parts of the group ``key`` of [selectors] (numbers or patterns such as "2.*")."""

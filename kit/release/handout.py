@@ -6,6 +6,8 @@ the kit, naming the function and its part (looked up in the autograder's rubric)
     # TODO: Part 1.1 - implement Sub.forward.
     raise NotImplementedError("Sub.forward (Part 1.1)")
 
+The stub of a function the rubric lists as ``optional`` (a fused Function that a design may
+do without) says so: ``raise NotImplementedError("LinearFunction.forward (Part 2.1, optional)")``.
 Signatures, docstrings and everything outside the regions are kept as they are.
 """
 from __future__ import annotations
@@ -15,7 +17,7 @@ import filecmp
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Dict, List
+from typing import Collection, Dict, List
 
 import nbformat
 from nbgrader.preprocessors import ClearSolutions
@@ -44,8 +46,10 @@ def strip_solutions(source: str, filename: str) -> str:
     return notebook.cells[0].source
 
 
-def name_stubs(source: str, filename: str, function_parts: Dict[str, str]) -> str:
-    """Fill each placeholder stub with its function's name and part."""
+def name_stubs(source: str, filename: str, function_parts: Dict[str, str],
+               optional: Collection[str] = ()) -> str:
+    """Fill each placeholder stub with its function's name and part (", optional" for the
+    functions in ``optional``)."""
     tree = ast.parse(source, filename)
     functions = list(defined_functions(tree))
     lines = source.split("\n")
@@ -60,8 +64,9 @@ def name_stubs(source: str, filename: str, function_parts: Dict[str, str]) -> st
         if part is None:
             raise HandoutError(f"{filename}:{number}: {function} is not listed under any part's "
                                "'functions' in autograder/rubric.toml")
-        text = (f"Part {part} - implement {function}." if line.lstrip().startswith("#")
-                else f"{function} (Part {part})")
+        label = f"{part}, optional" if function in optional else part
+        text = (f"Part {label} - implement {function}." if line.lstrip().startswith("#")
+                else f"{function} (Part {label})")
         lines[number - 1] = line.replace(MARK, text)
     return "\n".join(lines)
 
@@ -73,7 +78,8 @@ def source_files(solution: Path) -> List[Path]:
 
 def generate(solution: Path, handout: Path) -> List[Path]:
     """Write the handout tree for ``solution`` into ``handout`` (replacing it); list its files."""
-    function_parts = Rubric().function_parts()
+    rubric = Rubric()
+    function_parts, optional = rubric.function_parts(), set(rubric.optional_functions())
     if handout.exists():
         shutil.rmtree(handout)
     written = []
@@ -85,7 +91,7 @@ def generate(solution: Path, handout: Path) -> List[Path]:
             text = path.read_text()
             stripped = strip_solutions(text, str(relative))
             if stripped != text:
-                stripped = name_stubs(stripped, str(relative), function_parts)
+                stripped = name_stubs(stripped, str(relative), function_parts, optional)
             destination.write_text(stripped)
         else:
             shutil.copy2(path, destination)
