@@ -79,6 +79,14 @@ def test_shape_signatures_transposed_and_broadcast():
     wrong_values = failure(broadcast, broadcast.sum(axis=0) + 1)
     assert "still has the broadcast shape (3, 4)" in wrong_values
     assert "right values" not in wrong_values
+    # Smaller or rearranged: never unbroadcast, even when the check's own hint would say so.
+    smaller = failure(np.zeros((2, 0)), np.ones((2, 3)), hint=HINTS["unbroadcast"])
+    assert HINTS["shape_smaller"] in smaller and "unbroadcast" not in smaller
+    rearranged = failure(np.zeros((3, 2, 1)), np.ones((2, 3)), hint=HINTS["unbroadcast"])
+    assert HINTS["shape_rearranged"] in rearranged and "unbroadcast" not in rearranged
+    larger = failure(np.zeros((5, 2, 3)), np.ones((2, 1)), hint=HINTS["unbroadcast"])
+    assert "still has the broadcast shape (5, 2, 3)" in larger and "unbroadcast" in larger
+    assert HINTS["shape_larger"] in failure(np.zeros((2, 4)), np.ones((2, 3)))
 
 
 def test_inputs_are_printed_when_small_and_summarised_when_large():
@@ -162,9 +170,33 @@ def test_bugs_in_part_1_are_named(solution_copy):
     out = feedback_of(solution_copy, "1.1")
     assert "FAIL 1.1 Sub, Mul, Div [sub]\n  Sub (a - b): forward value\n    on: a shape (3, 4)" in out
     assert HINTS["sub_sign"] in out
-    assert "did a backward forget to unbroadcast?" in out                  # mul
+    mul_backward = _def_line(functional, "class Mul(", "def backward")
+    assert ("Mul.backward (mytorch/nn/functional.py:%d, Part 1.1) returned a gradient of shape "
+            "(3, 4) for an input of shape (4,)" % mul_backward) in out      # not AccumulateGrad
+    assert HINTS["shape_larger"] in out and "AccumulateGrad" not in out
     assert HINTS["div_square"] in out                                      # div
     assert re.search(r"at index \(\d+, \d+\): expected -?\d", out)
+
+
+def _def_line(path, owner: str, definition: str) -> int:
+    """The line number of the first ``definition`` after ``owner`` in the file."""
+    lines = path.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(owner))
+    return next(i for i, line in enumerate(lines) if i > start and definition in line) + 1
+
+
+def test_a_gradient_smaller_than_its_input_is_blamed_without_unbroadcast(solution_copy):
+    """Conv2d's input gradient cropped with p:-p: empty when the padding is 0."""
+    functional = solution_copy / "mytorch/nn/functional.py"
+    replace_once(functional, "grad_x = grad_xp[:, :, padding:padding + h, padding:padding + w]",
+                 "grad_x = grad_xp[:, :, padding:-padding, padding:-padding]")
+    out = feedback_of(solution_copy, "4.2")
+    line = _def_line(functional, "class Conv2dFunction(", "def backward")
+    assert re.search(r"Conv2dFunction\.backward \(mytorch/nn/functional\.py:%d, Part 4\.2\) "
+                     r"returned a gradient of shape \(\d+, \d+, 0, 0\) for an input of shape "
+                     r"\(\d+, \d+, \d+, \d+\)" % line, out), out
+    assert HINTS["shape_smaller"] in out
+    assert "unbroadcast" not in out and "AccumulateGrad" not in out
 
 
 @pytest.mark.slow
