@@ -303,3 +303,33 @@ def test_errors_in_another_parts_function_point_there(solution_copy):
     assert "Your code raised TypeError" in out
     assert "in Function.apply (mytorch/autograd_engine.py:" in out
     assert "The error was raised in Function.apply, which belongs to Part 1.2" in out
+
+
+# ----------------------------------------------------------------------------- dependencies
+def test_a_check_failing_through_a_failing_check_it_needs_says_so_first(solution_copy):
+    """An engine that overwrites pending gradients fails [backward], and Tensor.backward's
+    check through it: that check's feedback starts by naming [backward]."""
+    replace_once(solution_copy / "mytorch/autograd_engine.py",
+                 "grads[parent] = grads[parent] + g if parent in grads else g",
+                 "grads[parent] = g")
+    out = feedback_of(solution_copy, "1.2")
+    blocks = {block.splitlines()[0]: block.splitlines()[1:] for block in out.split("\n\n")
+              if block.startswith("FAIL")}
+    assert blocks["FAIL 1.2 Autograd engine [tensor_backward]"][0] == (
+        "  This check runs through 1.2 [backward], which fails too: fix that first, then grade "
+        "this again.")
+    assert not any("runs through" in line
+                   for line in blocks["FAIL 1.2 Autograd engine [backward]"])
+
+
+def test_needs_are_told_from_public_failures_only():
+    from autograder.grader.rubric import Rubric
+    from autograder.grader.scoring import TestOutcome, score_checks
+    part = Rubric().by_number["1.2"]
+    hidden = TestOutcome("hidden/test_x.py::test_b", "1.2", "backward", passed=False)
+    public = TestOutcome("test_1_2.py::test_t", "1.2", "tensor_backward", passed=False)
+    score_checks([part], [hidden, public])
+    assert public.failing_needs == []
+    shown = TestOutcome("test_1_2.py::test_b", "1.2", "backward", passed=False)
+    score_checks([part], [shown, public])
+    assert public.failing_needs == ["1.2 [backward]"] and shown.failing_needs == []

@@ -24,6 +24,9 @@ class TestOutcome:
     error: Optional[Dict[str, str]] = None
     # What the grader measured and recorded (record_property), e.g. {"mnist_accuracy": 0.954}.
     measured: Dict[str, float] = field(default_factory=dict)
+    # The checks this test's check runs through that fail too ("1.2 [backward]"), set by
+    # score_checks: the feedback names them first.
+    failing_needs: List[str] = field(default_factory=list)
 
     @property
     def not_implemented(self) -> bool:
@@ -65,7 +68,22 @@ def score_checks(parts: List[Part], outcomes: Iterable[TestOutcome]) -> List[Che
         key = (outcome.part, outcome.check)
         if key in results:
             results[key].tests.append(outcome)
+    _mark_failing_needs(list(results.values()))
     return list(results.values())
+
+
+def _mark_failing_needs(results: List[CheckResult]) -> None:
+    """Give each failed test the checks its check needs (rubric ``needs``) that fail in a
+    public test (a hidden test's failure is not told through another check)."""
+    from autograder.grader.visibility import is_hidden       # visibility imports this module
+    failing = [r for r in results
+               if any(not t.passed and not is_hidden(t.nodeid) for t in r.tests)]
+    for r in results:
+        needs = r.part.needs_of(r.check)
+        names = [f"{o.part.number} [{o.check}]" for o in failing if o is not r
+                 and (o.part.name in needs or f"{o.part.name}.{o.check}" in needs)]
+        for outcome in r.tests:
+            outcome.failing_needs = names if not outcome.passed else []
 
 
 def part_scores(results: List[CheckResult]) -> Dict[str, float]:
