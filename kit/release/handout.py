@@ -9,6 +9,11 @@ the kit, naming the function and its part (looked up in the autograder's rubric)
 The stub of a function the rubric lists as ``optional`` (a fused Function that a design may
 do without) says so: ``raise NotImplementedError("LinearFunction.forward (Part 2.1, optional)")``.
 Signatures, docstrings and everything outside the regions are kept as they are.
+
+Every file is processed or refused: a ``.py`` file as above; a notebook (``.ipynb``) cell by
+cell the same way (code cells get the named stub, markdown regions nbgrader's text stub),
+with its outputs cleared and its nbgrader metadata dropped, so that no solution cell reaches
+a student; any other file is copied as it is, unless it holds a solution marker (an error).
 """
 from __future__ import annotations
 
@@ -27,23 +32,52 @@ from kit.functions import defined_functions
 
 MARK = "__MYTORCH_STUB__"
 STUB = f'# TODO: {MARK}\nraise NotImplementedError("{MARK}")'
-SKIP_NAMES = {"__pycache__", ".pytest_cache", "validation_accuracy.png"}
+SKIP_NAMES = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", "validation_accuracy.png"}
+SOLUTION_MARKERS = ("BEGIN SOLUTION", "END SOLUTION")
 
 
 class HandoutError(Exception):
     """The solution cannot be turned into a handout (bad markers, stub outside the rubric)."""
 
 
+def _clear(notebook: nbformat.NotebookNode, filename: str) -> nbformat.NotebookNode:
+    """nbgrader's ClearSolutions on every cell (MARK placeholders in code cells)."""
+    clear = ClearSolutions(code_stub={"python": STUB}, enforce_metadata=False)
+    try:
+        notebook, _ = clear.preprocess(notebook, {"language": "python"})
+    except RuntimeError as error:
+        raise HandoutError(f"{filename}: {error}") from None
+    return notebook
+
+
 def strip_solutions(source: str, filename: str) -> str:
     """The source with every solution region replaced by nbgrader's stub (MARK placeholders)."""
     notebook = nbformat.v4.new_notebook()
     notebook.cells.append(nbformat.v4.new_code_cell(source))
-    clear = ClearSolutions(code_stub={"python": STUB}, enforce_metadata=False)
-    try:
-        notebook, _ = clear.preprocess(notebook, {})
-    except RuntimeError as error:
-        raise HandoutError(f"{filename}: {error}") from None
-    return notebook.cells[0].source
+    return _clear(notebook, filename).cells[0].source
+
+
+def handout_notebook(text: str, filename: str, function_parts: Dict[str, str],
+                     optional: Collection[str] = ()) -> str:
+    """The student's notebook: solution regions cleared and their stubs named, outputs and
+    execution counts cleared, nbgrader's cell metadata (solution and grade cells) dropped."""
+    notebook = _clear(nbformat.reads(text, as_version=4), filename)
+    for index, cell in enumerate(notebook.cells, start=1):
+        cell.metadata.pop("nbgrader", None)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            if MARK in cell.source:
+                cell.source = name_stubs(cell.source, f"{filename} cell {index}",
+                                         function_parts, optional)
+    return nbformat.writes(notebook) + "\n"
+
+
+def refuse_markers(data: bytes, filename: str) -> None:
+    """Raise HandoutError when a file copied as it is holds a solution marker."""
+    for marker in SOLUTION_MARKERS:
+        if marker.encode() in data:
+            raise HandoutError(f"{filename}: holds '{marker}' but is neither a .py file nor a "
+                               "notebook, whose solutions the handout generator clears")
 
 
 def name_stubs(source: str, filename: str, function_parts: Dict[str, str],
@@ -93,7 +127,11 @@ def generate(solution: Path, handout: Path) -> List[Path]:
             if stripped != text:
                 stripped = name_stubs(stripped, str(relative), function_parts, optional)
             destination.write_text(stripped)
+        elif path.suffix == ".ipynb":
+            destination.write_text(handout_notebook(path.read_text(), str(relative),
+                                                    function_parts, optional))
         else:
+            refuse_markers(path.read_bytes(), str(relative))
             shutil.copy2(path, destination)
         written.append(relative)
     return written
