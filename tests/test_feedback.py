@@ -185,6 +185,7 @@ def _def_line(path, owner: str, definition: str) -> int:
     return next(i for i, line in enumerate(lines) if i > start and definition in line) + 1
 
 
+@pytest.mark.slow
 def test_a_gradient_smaller_than_its_input_is_blamed_without_unbroadcast(solution_copy):
     """Conv2d's input gradient cropped with p:-p: empty when the padding is 0."""
     functional = solution_copy / "mytorch/nn/functional.py"
@@ -306,6 +307,7 @@ def test_errors_in_another_parts_function_point_there(solution_copy):
 
 
 # ----------------------------------------------------------------------------- dependencies
+@pytest.mark.slow
 def test_a_check_failing_through_a_failing_check_it_needs_says_so_first(solution_copy):
     """An engine that overwrites pending gradients fails [backward], and Tensor.backward's
     check through it: that check's feedback starts by naming [backward]."""
@@ -333,3 +335,11 @@ def test_needs_are_told_from_public_failures_only():
     shown = TestOutcome("test_1_2.py::test_b", "1.2", "backward", passed=False)
     score_checks([part], [shown, public])
     assert public.failing_needs == ["1.2 [backward]"] and shown.failing_needs == []
+    public.message = "Tensor.backward() on ...: gradient of a"
+    public.error = {"kind": "ValueError", "function": "Sub.backward", "part": "1.1", "where": ""}
+    assert report.failure_text(public).splitlines() == [
+        "The error was raised in Sub.backward, which belongs to Part 1.1: if that part fails "
+        "too, fix it first.",
+        "This check runs through 1.2 [backward], which fails too: fix that first, then grade "
+        "this again.",
+        "Tensor.backward() on ...: gradient of a"]
