@@ -33,7 +33,7 @@ from kit.functions import defined_functions
 MARK = "__MYTORCH_STUB__"
 STUB = f'# TODO: {MARK}\nraise NotImplementedError("{MARK}")'
 SKIP_NAMES = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", "validation_accuracy.png"}
-SOLUTION_MARKERS = ("BEGIN SOLUTION", "END SOLUTION")
+COPY_REFUSED_MARKERS = ("BEGIN SOLUTION", "END SOLUTION")      # in a file copied as it is
 
 
 class HandoutError(Exception):
@@ -74,7 +74,7 @@ def handout_notebook(text: str, filename: str, function_parts: Dict[str, str],
 
 def refuse_markers(data: bytes, filename: str) -> None:
     """Raise HandoutError when a file copied as it is holds a solution marker."""
-    for marker in SOLUTION_MARKERS:
+    for marker in COPY_REFUSED_MARKERS:
         if marker.encode() in data:
             raise HandoutError(f"{filename}: holds '{marker}' but is neither a .py file nor a "
                                "notebook, whose solutions the handout generator clears")
