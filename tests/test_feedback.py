@@ -337,6 +337,11 @@ def test_needs_are_told_from_public_failures_only():
     assert public.failing_needs == ["1.2 [backward]"] and shown.failing_needs == []
     public.message = "Tensor.backward() on ...: gradient of a"
     public.error = {"kind": "ValueError", "function": "Sub.backward", "part": "1.1", "where": ""}
+    raised_in = ("The error was raised in Sub.backward, which belongs to Part 1.1: if that "
+                 "part fails too, fix it first.")
+    assert report.failure_text(public).splitlines()[-1] == raised_in   # 1.1 not seen failing
+    sub = TestOutcome("test_1_1.py::test_sub", "1.1", "sub", passed=False)
+    score_checks([Rubric().by_number["1.1"], part], [shown, public, sub])
     assert report.failure_text(public).splitlines() == [
         "The error was raised in Sub.backward, which belongs to Part 1.1: if that part fails "
         "too, fix it first.",

@@ -24,9 +24,11 @@ class TestOutcome:
     error: Optional[Dict[str, str]] = None
     # What the grader measured and recorded (record_property), e.g. {"mnist_accuracy": 0.954}.
     measured: Dict[str, float] = field(default_factory=dict)
-    # The checks this test's check runs through that fail too ("1.2 [backward]"), set by
-    # score_checks: the feedback names them first.
+    # Set by score_checks from the other checks' public outcomes, for the feedback to name
+    # first: the checks this test's check runs through that fail too ("1.2 [backward]"), and
+    # whether the part of blocked_by has a failing check.
     failing_needs: List[str] = field(default_factory=list)
+    blocked_part_fails: bool = False
 
     @property
     def not_implemented(self) -> bool:
@@ -74,7 +76,8 @@ def score_checks(parts: List[Part], outcomes: Iterable[TestOutcome]) -> List[Che
 
 def _mark_failing_needs(results: List[CheckResult]) -> None:
     """Give each failed test the checks its check needs (rubric ``needs``) that fail in a
-    public test (a hidden test's failure is not told through another check)."""
+    public test, and whether the part its error was raised in does (a hidden test's failure
+    is not told through another check)."""
     from autograder.grader.visibility import is_hidden       # visibility imports this module
     failing = [r for r in results
                if any(not t.passed and not is_hidden(t.nodeid) for t in r.tests)]
@@ -84,6 +87,9 @@ def _mark_failing_needs(results: List[CheckResult]) -> None:
                  and (o.part.name in needs or f"{o.part.name}.{o.check}" in needs)]
         for outcome in r.tests:
             outcome.failing_needs = names if not outcome.passed else []
+            outcome.blocked_part_fails = (not outcome.passed and bool(outcome.blocked_by) and
+                                          any(o.part.number == outcome.blocked_by
+                                              for o in failing))
 
 
 def part_scores(results: List[CheckResult]) -> Dict[str, float]:
