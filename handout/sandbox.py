@@ -124,6 +124,7 @@ def flags_example() -> None:
     show("(x + c) has a grad_fn", y.grad_fn is not None, True)
     z = c + c
     show("(c + c).requires_grad", bool(z.requires_grad), False)
+    show("(c + c) has a grad_fn", z.grad_fn is not None, False)   # as in PyTorch
 
 
 @example("1.2", "Two paths to one leaf: y = log(x) + x + x at x = 2, dy/dx = 1/x + 2")
@@ -162,6 +163,16 @@ def linear_example() -> None:
     show("x.grad", grad_of(x), [[1, -1], [1, -1]])
 
 
+@example("2.1", "MatMul: a @ b; a = [[1, 2]], b = [[3], [4]]")
+def matmul_example() -> None:
+    a, b = _ab([[1, 2]], [[3], [4]])
+    out = a @ b
+    show("a @ b", out, [[11]])
+    out.backward()
+    show("a.grad = g @ b.T", grad_of(a), [[3, 4]])
+    show("b.grad = a.T @ g", grad_of(b), [[1], [2]])
+
+
 @example("2.1", "Sequential(Linear(2, 1), ReLU()) on the same x")
 def sequential_example() -> None:
     from mytorch.nn.activations import ReLU
@@ -171,15 +182,15 @@ def sequential_example() -> None:
     show("model(x)", model(Tensor(np.array([[3.0, 1.0], [0.0, 2.0]]))), [[2.5], [0]])
 
 
-@example("2.2", "ReLU on x = [-1, 0.5, 2]")
+@example("2.2", "ReLU on x = [-1, 0, 0.5, 2]")
 def relu_example() -> None:
     from mytorch.nn.activations import ReLU
     from mytorch.tensor import Tensor
-    x = Tensor(np.array([-1.0, 0.5, 2.0]), requires_grad=True)
+    x = Tensor(np.array([-1.0, 0.0, 0.5, 2.0]), requires_grad=True)
     out = ReLU()(x)
-    show("relu(x)", out, [0, 0.5, 2])
+    show("relu(x)", out, [0, 0, 0.5, 2])
     out.backward()
-    show("x.grad", grad_of(x), [0, 1, 1])          # 1 where the input is positive
+    show("x.grad", grad_of(x), [0, 0, 1, 1])       # 1 where the input is > 0; 0 at 0 (PyTorch)
 
 
 def _parameter(values):
@@ -187,14 +198,16 @@ def _parameter(values):
     return Tensor(np.array(values, dtype=float), requires_grad=True, is_parameter=True)
 
 
-def _steps(optimizer, param, grads):
-    """Give ``param`` each gradient in turn and step; the values after every step."""
+def _steps(optimizer, params, grads):
+    """Give the parameters each step's gradients (one per parameter) and step; the values
+    of every parameter after every step."""
     from mytorch.tensor import Tensor
     history = []
-    for grad in grads:
-        param.grad = Tensor(np.array(grad, dtype=float))
+    for step_grads in grads:
+        for param, grad in zip(params, step_grads):
+            param.grad = Tensor(np.array(grad, dtype=float))
         optimizer.step()
-        history.append(param.data.copy())
+        history.append([param.data.copy() for param in params])
     return history
 
 
@@ -202,7 +215,7 @@ def _steps(optimizer, param, grads):
 def sgd_example() -> None:
     from mytorch.optim.sgd import SGD
     w = _parameter([1.0, 2.0])
-    (after,) = _steps(SGD([w], lr=0.1), w, [[0.5, -1.0]])
+    ((after,),) = _steps(SGD([w], lr=0.1), [w], [[[0.5, -1.0]]])
     show("W - lr * grad", after, [0.95, 2.1])
 
 
@@ -219,6 +232,31 @@ def batchnorm_example() -> None:
     show("running_mean (eval)", bn.running_mean, [0.2])
 
 
+@example("2.4", "BatchNorm1d backward: x = [[1], [3]], upstream [[1], [0]] (y[0] alone)")
+def batchnorm_backward_example() -> None:
+    from mytorch.nn.batchnorm import BatchNorm1d
+    from mytorch.tensor import Tensor
+    bn = BatchNorm1d(1, eps=0.0)
+    x = Tensor(np.array([[1.0], [3.0]]), requires_grad=True)
+    out = bn(x)                                   # x_hat = [[-1], [1]], s = 1
+    (out * Tensor(np.array([[1.0], [0.0]]))).sum().backward()
+    # g = [[1], [0]]: g - mean(g) - x_hat * mean(g * x_hat) = [[1 - .5 - .5], [0 - .5 + .5]]
+    show("x.grad", grad_of(x), [[0], [0]])        # y[0] = -1 whatever x is: no gradient
+    show("gamma.grad = sum g * x_hat", grad_of(bn.gamma), [-1])
+    show("beta.grad = sum g", grad_of(bn.beta), [1])
+
+
+@example("2.4", "Sum: a = [[1, 2], [3, 4]]")
+def sum_example() -> None:
+    from mytorch.tensor import Tensor
+    a = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True)
+    show("a.sum()", a.sum(), 10)
+    show("a.sum(0)", a.sum(0), [4, 6])
+    show("a.sum(1, True)", a.sum(1, True), [[3], [7]])
+    a.sum(1).sum().backward()
+    show("a.grad: ones", grad_of(a), [[1, 1], [1, 1]])   # every element once in the sum
+
+
 @example("2.5", "cross_entropy: equal logits give log(2); huge logits must not overflow")
 def cross_entropy_example() -> None:
     from mytorch.nn.loss import CrossEntropyLoss
@@ -232,25 +270,52 @@ def cross_entropy_example() -> None:
     show("loss([[1000, 0]], [1])", CrossEntropyLoss()(big, Tensor(np.array([1]))), 1000.0)
 
 
-@example("2.6", "SGD(lr=0.1, momentum=0.9): W = [1], grad = [1] twice")
+@example("2.5", "Exp: a = [0, 1]")
+def exp_example() -> None:
+    from mytorch.tensor import Tensor
+    a = Tensor(np.array([0.0, 1.0]), requires_grad=True)
+    out = a.exp()
+    show("e ** a", out, [1, np.e])
+    out.backward()
+    show("a.grad = e ** a", grad_of(a), [1, np.e])
+
+
+@example("2.6", "SGD(lr=0.1, momentum=0.9): W = [1] with grad [1] twice, U = [0] with [-2] twice")
 def momentum_example() -> None:
     from mytorch.optim.sgd import SGD
-    w = _parameter([1.0])
-    history = _steps(SGD([w], lr=0.1, momentum=0.9), w, [[1.0], [1.0]])
-    show("W after step 1", history[0], [0.9])     # v = -0.1
-    show("W after step 2", history[1], [0.71])    # v = 0.9 * -0.1 - 0.1 = -0.19
+    w, u = _parameter([1.0]), _parameter([0.0])
+    history = _steps(SGD([w, u], lr=0.1, momentum=0.9), [w, u], [[[1.0], [-2.0]]] * 2)
+    show("W after step 1", history[0][0], [0.9])  # v = -0.1
+    show("W after step 2", history[1][0], [0.71])  # v = 0.9 * -0.1 - 0.1 = -0.19
+    show("U after step 2", history[1][1], [0.58])  # its own velocity: 0.2, then 0.38
+
+
+# ---------------------------------------------------------------------------------------
+# Part 3: hw1/mnist.py (the training run itself: ./grade.sh m)
+# ---------------------------------------------------------------------------------------
+@example("3", "validate: Linear(2, 2) with weight I, bias 0 on 3 points, labels [0, 1, 1]")
+def validate_example() -> None:
+    from hw1.mnist import validate
+    model = _linear([[1, 0], [0, 1]], [0, 0])     # logits = x: the class is the larger entry
+    x = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 1.0]])
+    accuracy = validate(model, x, np.array([0, 1, 1]))
+    show("accuracy (2 of 3 right)", accuracy, 2 / 3)
 
 
 # ---------------------------------------------------------------------------------------
 # Part 4 (when your handout has it)
 # ---------------------------------------------------------------------------------------
-@example("4.1", "Adam(lr=0.1): W = [1], grad = [0.5] twice: each step moves by about lr")
+@example("4.1", "Adam(lr=0.1): W = [1] with grad [0.5], then U = [0] with [-2, 4] changing")
 def adam_example() -> None:
     from mytorch.optim.adam import Adam
-    w = _parameter([1.0])
-    history = _steps(Adam([w], lr=0.1), w, [[0.5], [0.5]])
-    show("W after step 1", history[0], [0.9])     # m_hat = 0.5, v_hat = 0.25
-    show("W after step 2", history[1], [0.8])
+    w, u = _parameter([1.0]), _parameter([0.0])
+    history = _steps(Adam([w, u], lr=0.1), [w, u], [[[0.5], [-2.0]], [[0.5], [4.0]]])
+    show("W after step 1", history[0][0], [0.9])  # m_hat = 0.5, v_hat = 0.25: moves by lr
+    show("W after step 2", history[1][0], [0.8])
+    show("U after step 1", history[0][1], [0.1])  # its own m and v: g = -2 moves it up by lr
+    # step 2: m = 0.9 * -0.2 + 0.1 * 4 = 0.22, v = 0.999 * 0.004 + 0.001 * 16 = 0.019996;
+    # m_hat = 0.22 / 0.19, v_hat = 0.019996 / 0.001999
+    show("U after step 2", history[1][1], [0.1 - 0.1 * (0.22 / 0.19) / np.sqrt(0.019996 / 0.001999)])
 
 
 @example("4.2", "Conv2d(1, 1, kernel_size=2), weight of ones, bias 0; x = arange(9) as 3x3")
@@ -267,6 +332,17 @@ def conv_example() -> None:
     show("x.grad: windows/pixel", grad_of(x), [[[[1, 2, 1], [2, 4, 2], [1, 2, 1]]]])
 
 
+@example("4.2", "Flatten: x of shape (2, 1, 2, 2) -> (2, 4)")
+def flatten_example() -> None:
+    from mytorch.nn.conv import Flatten
+    from mytorch.tensor import Tensor
+    x = Tensor(np.arange(8.0).reshape(2, 1, 2, 2), requires_grad=True)
+    out = Flatten()(x)
+    show("Flatten()(x)", out, [[0, 1, 2, 3], [4, 5, 6, 7]])
+    out.backward()
+    show("x.grad: ones, x's shape", grad_of(x), np.ones((2, 1, 2, 2)))
+
+
 # ---------------------------------------------------------------------------------------
 # Your own examples: copy one above, e.g. @example("mine", "what it shows").
 # ---------------------------------------------------------------------------------------
@@ -279,7 +355,7 @@ def run(function: Callable[[], None]) -> None:
     except NotImplementedError as error:
         print(f"  not implemented yet: {error}")
     except ModuleNotFoundError as error:
-        if not (error.name or "").startswith("mytorch"):
+        if not (error.name or "").startswith(("mytorch", "hw1")):
             raise
         print(f"  not in this handout: no module {error.name}")
     except Exception as error:                            # show where, then go on

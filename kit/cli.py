@@ -55,7 +55,8 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     if bundle is None:
         return 1
     try:
-        archive = bundle.build(Path(args.out) if args.out else bundle.DIST)
+        archive = bundle.build(Path(args.out) if args.out else bundle.DIST,
+                               notebook=args.notebook)
     except (bundle.BundleError, bundle.handout.HandoutError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -79,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_handout)
     p = commands.add_parser("bundle", help="build the student bundle dist/mytorch-handout.tar.gz")
     p.add_argument("--out", help="directory to write it to (default: dist/ in the repository)")
+    p.add_argument("--notebook", action="store_true",
+                   help="Part 3 as the Jupyter notebook hw1/mnist.ipynb instead of hw1/mnist.py")
     p.set_defaults(run=cmd_bundle)
     add_batch_commands(commands)
     p = commands.add_parser("quality-report", help="grade the mutant and variant catalogue "

@@ -1,4 +1,5 @@
 """The student bundle: what it contains, what it must never contain, and that it works alone."""
+import json
 import os
 import re
 import shutil
@@ -14,7 +15,7 @@ from kit.paths import ROOT, SOLUTION
 from kit.release import bundle
 
 RUBRIC = Rubric()
-TEXT_SUFFIXES = {".py", ".md", ".sh", ".txt", ".toml", ".ini", ".cfg", ".json", ""}
+TEXT_SUFFIXES = {".py", ".md", ".sh", ".txt", ".toml", ".ini", ".cfg", ".json", ".ipynb", ""}
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,8 @@ def test_bundle_has_what_a_student_needs(archive):
         assert required in inside, required
     handout = {p.relative_to(ROOT / "handout").as_posix() for p in (ROOT / "handout").rglob("*")
                if p.is_file() and "__pycache__" not in p.parts}
-    assert handout <= inside                      # mytorch/, hw1/ when present, sandbox.py
+    # mytorch/, hw1/ when present (Part 3 as the script), sandbox.py
+    assert handout - {bundle.MNIST_NOTEBOOK} <= inside
     if (ROOT / "data").is_dir():
         assert any(n.startswith("data/") for n in inside)
     with tarfile.open(archive) as tar:
@@ -108,14 +110,25 @@ def _solution_secrets() -> tuple:
 
 
 def _bundle_texts(archive: Path):
-    """(name inside the bundle, text) of every text file."""
+    """(name inside the bundle, text) of every text file; a notebook's text is its cells'."""
     with tarfile.open(archive) as tar:
         for member in tar.getmembers():
             if member.isfile() and Path(member.name).suffix in TEXT_SUFFIXES:
-                yield member.name.split("/", 1)[1], tar.extractfile(member).read().decode("utf-8")
+                text = tar.extractfile(member).read().decode("utf-8")
+                if member.name.endswith(".ipynb"):
+                    text += "\n" + "\n".join("".join(cell["source"]) for cell
+                                              in json.loads(text)["cells"])
+                yield member.name.split("/", 1)[1], text
 
 
-def test_bundle_leaks_no_solution_and_no_hidden_test(archive):
+@pytest.fixture(scope="module")
+def notebook_archive(tmp_path_factory) -> Path:
+    return bundle.build(tmp_path_factory.mktemp("dist"), notebook=True)
+
+
+@pytest.mark.parametrize("flavour", ["archive", "notebook_archive"])
+def test_bundle_leaks_no_solution_and_no_hidden_test(flavour, request):
+    archive = request.getfixturevalue(flavour)
     with tarfile.open(archive) as tar:
         assert not [m.name for m in tar.getmembers() if "hidden" in m.name.lower()]
     lines, pairs = _solution_secrets()

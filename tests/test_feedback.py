@@ -79,6 +79,14 @@ def test_shape_signatures_transposed_and_broadcast():
     wrong_values = failure(broadcast, broadcast.sum(axis=0) + 1)
     assert "still has the broadcast shape (3, 4)" in wrong_values
     assert "right values" not in wrong_values
+    # Smaller or rearranged: never unbroadcast, even when the check's own hint would say so.
+    smaller = failure(np.zeros((2, 0)), np.ones((2, 3)), hint=HINTS["unbroadcast"])
+    assert HINTS["shape_smaller"] in smaller and "unbroadcast" not in smaller
+    rearranged = failure(np.zeros((3, 2, 1)), np.ones((2, 3)), hint=HINTS["unbroadcast"])
+    assert HINTS["shape_rearranged"] in rearranged and "unbroadcast" not in rearranged
+    larger = failure(np.zeros((5, 2, 3)), np.ones((2, 1)), hint=HINTS["unbroadcast"])
+    assert "still has the broadcast shape (5, 2, 3)" in larger and "unbroadcast" in larger
+    assert HINTS["shape_larger"] in failure(np.zeros((2, 4)), np.ones((2, 3)))
 
 
 def test_inputs_are_printed_when_small_and_summarised_when_large():
@@ -162,9 +170,34 @@ def test_bugs_in_part_1_are_named(solution_copy):
     out = feedback_of(solution_copy, "1.1")
     assert "FAIL 1.1 Sub, Mul, Div [sub]\n  Sub (a - b): forward value\n    on: a shape (3, 4)" in out
     assert HINTS["sub_sign"] in out
-    assert "did a backward forget to unbroadcast?" in out                  # mul
+    mul_backward = _def_line(functional, "class Mul(", "def backward")
+    assert ("Mul.backward (mytorch/nn/functional.py:%d, Part 1.1) returned a gradient of shape "
+            "(3, 4) for an input of shape (4,)" % mul_backward) in out      # not AccumulateGrad
+    assert HINTS["shape_larger"] in out and "AccumulateGrad" not in out
     assert HINTS["div_square"] in out                                      # div
     assert re.search(r"at index \(\d+, \d+\): expected -?\d", out)
+
+
+def _def_line(path, owner: str, definition: str) -> int:
+    """The line number of the first ``definition`` after ``owner`` in the file."""
+    lines = path.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(owner))
+    return next(i for i, line in enumerate(lines) if i > start and definition in line) + 1
+
+
+@pytest.mark.slow
+def test_a_gradient_smaller_than_its_input_is_blamed_without_unbroadcast(solution_copy):
+    """Conv2d's input gradient cropped with p:-p: empty when the padding is 0."""
+    functional = solution_copy / "mytorch/nn/functional.py"
+    replace_once(functional, "grad_x = grad_xp[:, :, padding:padding + h, padding:padding + w]",
+                 "grad_x = grad_xp[:, :, padding:-padding, padding:-padding]")
+    out = feedback_of(solution_copy, "4.2")
+    line = _def_line(functional, "class Conv2dFunction(", "def backward")
+    assert re.search(r"Conv2dFunction\.backward \(mytorch/nn/functional\.py:%d, Part 4\.2\) "
+                     r"returned a gradient of shape \(\d+, \d+, 0, 0\) for an input of shape "
+                     r"\(\d+, \d+, \d+, \d+\)" % line, out), out
+    assert HINTS["shape_smaller"] in out
+    assert "unbroadcast" not in out and "AccumulateGrad" not in out
 
 
 @pytest.mark.slow
@@ -271,3 +304,47 @@ def test_errors_in_another_parts_function_point_there(solution_copy):
     assert "Your code raised TypeError" in out
     assert "in Function.apply (mytorch/autograd_engine.py:" in out
     assert "The error was raised in Function.apply, which belongs to Part 1.2" in out
+
+
+# ----------------------------------------------------------------------------- dependencies
+@pytest.mark.slow
+def test_a_check_failing_through_a_failing_check_it_needs_says_so_first(solution_copy):
+    """An engine that overwrites pending gradients fails [backward], and Tensor.backward's
+    check through it: that check's feedback starts by naming [backward]."""
+    replace_once(solution_copy / "mytorch/autograd_engine.py",
+                 "grads[parent] = grads[parent] + g if parent in grads else g",
+                 "grads[parent] = g")
+    out = feedback_of(solution_copy, "1.2")
+    blocks = {block.splitlines()[0]: block.splitlines()[1:] for block in out.split("\n\n")
+              if block.startswith("FAIL")}
+    assert blocks["FAIL 1.2 Autograd engine [tensor_backward]"][0] == (
+        "  This check runs through 1.2 [backward], which fails too: fix that first, then grade "
+        "this again.")
+    assert not any("runs through" in line
+                   for line in blocks["FAIL 1.2 Autograd engine [backward]"])
+
+
+def test_needs_are_told_from_public_failures_only():
+    from autograder.grader.rubric import Rubric
+    from autograder.grader.scoring import TestOutcome, score_checks
+    part = Rubric().by_number["1.2"]
+    hidden = TestOutcome("hidden/test_x.py::test_b", "1.2", "backward", passed=False)
+    public = TestOutcome("test_1_2.py::test_t", "1.2", "tensor_backward", passed=False)
+    score_checks([part], [hidden, public])
+    assert public.failing_needs == []
+    shown = TestOutcome("test_1_2.py::test_b", "1.2", "backward", passed=False)
+    score_checks([part], [shown, public])
+    assert public.failing_needs == ["1.2 [backward]"] and shown.failing_needs == []
+    public.message = "Tensor.backward() on ...: gradient of a"
+    public.error = {"kind": "ValueError", "function": "Sub.backward", "part": "1.1", "where": ""}
+    raised_in = ("The error was raised in Sub.backward, which belongs to Part 1.1: if that "
+                 "part fails too, fix it first.")
+    assert report.failure_text(public).splitlines()[-1] == raised_in   # 1.1 not seen failing
+    sub = TestOutcome("test_1_1.py::test_sub", "1.1", "sub", passed=False)
+    score_checks([Rubric().by_number["1.1"], part], [shown, public, sub])
+    assert report.failure_text(public).splitlines() == [
+        "The error was raised in Sub.backward, which belongs to Part 1.1: if that part fails "
+        "too, fix it first.",
+        "This check runs through 1.2 [backward], which fails too: fix that first, then grade "
+        "this again.",
+        "Tensor.backward() on ...: gradient of a"]

@@ -5,6 +5,7 @@ import subprocess
 import tarfile
 from pathlib import Path
 
+from autograder.grader.rubric import Rubric
 from kit.paths import HANDOUT, ROOT, SOLUTION
 
 SCRIPT = ROOT / "create_tarball.sh"
@@ -60,15 +61,33 @@ def test_finished_work_is_packed_without_caches_or_warnings(tmp_path):
     assert "Wrote " in done.stdout and "handin.tar" in done.stdout
 
 
-def test_missing_plot_and_stubs_are_warned_by_part(tmp_path):
+def test_graded_stubs_are_warned_by_part_and_optional_ones_not(tmp_path):
     folder = student_folder(tmp_path, HANDOUT, plot=False)
     done = create_tarball(folder)
     assert done.returncode == 0, done.stderr
-    assert "hw1/validation_accuracy.png is missing" in done.stderr
     assert "still raise the handout's NotImplementedError stub" in done.stderr
     assert "Part 1.1: Sub.forward, Sub.backward" in done.stderr
     assert "Part 2.3: SGD.step" in done.stderr
-    assert "hw1/validation_accuracy.png" not in members(folder / "handin.tar")
+    # The fused Functions a design may do without: stubs in the handout, never warned about.
+    optional = Rubric().optional_functions()
+    assert len(optional) == 6
+    functional = (HANDOUT / "mytorch/nn/functional.py").read_text()
+    for function in optional:
+        assert f'NotImplementedError("{function} (Part ' in functional
+        assert function not in done.stderr
+    assert "validation_accuracy.png" not in done.stderr   # the grader draws its own plot
+
+
+def test_the_reference_as_it_is_warns_about_nothing(tmp_path):
+    """solution/ unchanged (no plot drawn), and with only the optional stubs put back."""
+    done = create_tarball(tmp_path, "--target", str(SOLUTION))
+    assert done.returncode == 0 and done.stderr == ""
+    folder = tmp_path / "fused_left_out"
+    shutil.copytree(SOLUTION, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(HANDOUT / "mytorch/nn/functional.py", folder / "mytorch/nn/functional.py")
+    handout_stubs = create_tarball(folder).stderr
+    assert "Part 1.1: Sub.forward" in handout_stubs          # the graded stubs it brought back
+    assert not [f for f in Rubric().optional_functions() if f in handout_stubs]
 
 
 def test_one_remaining_stub_is_named(tmp_path):

@@ -70,3 +70,16 @@ def test_groups_cover_parts_by_pattern():
     assert [p.number for p in RUBRIC.group("1")] == [p.number for p in RUBRIC.parts
                                                    if p.number.split(".")[0] in ("1", "2")]
     assert sum(p.points for p in RUBRIC.group("1")) == 100
+
+
+def test_needs_and_optional_must_name_what_the_rubric_has(tmp_path):
+    import pytest
+    text = (ROOT / "autograder/rubric.toml").read_text()
+    for broken, said in ((text.replace('momentum = ["sgd"]', 'momentum = ["sgdd"]'), "needs"),
+                         (text.replace('optional = ["LinearFunction.forward"',
+                                       'optional = ["LinearFunction.fwd"'), "optional")):
+        path = tmp_path / "rubric.toml"
+        path.write_text(broken)
+        assert broken != text
+        with pytest.raises(ValueError, match=said):
+            Rubric(path)

@@ -15,6 +15,8 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
+from autograder.grader.hints import HINTS, shape_mismatch
+
 RTOL = 1e-6
 ATOL = 1e-8
 SHOW_MISMATCHES = 3
@@ -76,6 +78,8 @@ def check_close(got, expected, *, what: str, context: str = "", hint: str = "",
         fail(what, f"expected numbers, got values of type {got.dtype}", context, hint)
     got = got.astype(np.float64)
     if got.shape != expected.shape:
+        if hint == HINTS["unbroadcast"] and got.size <= expected.size:
+            hint = ""                   # the check's unbroadcast hint points the wrong way
         fail(what, f"expected shape {expected.shape}, got shape {got.shape}", context,
              known_mistake(got, mistakes) or _hints(shape_hint(got, expected), hint))
     bad = ~np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=False)
@@ -129,16 +133,17 @@ def known_mistake(got: np.ndarray, mistakes: Optional[Dict[str, np.ndarray]]) ->
 
 
 def shape_hint(got: np.ndarray, expected: np.ndarray) -> str:
-    """Recognise a gradient left in the broadcast shape, or a transposed result."""
+    """Recognise a transposed result or a gradient left in the broadcast shape; otherwise
+    say which way the shape is off (hints.shape_mismatch)."""
     if got.ndim == 2 and got.shape == expected.shape[::-1] and np.allclose(got.T, expected):
         return ("your result is the transpose of the right one: check the layout "
                 "(Linear.weight is (out_features, in_features)) and the order in a matmul.")
     try:
         broadcast = np.broadcast_shapes(got.shape, expected.shape)
     except ValueError:
-        return ""
+        broadcast = None
     if broadcast != got.shape:
-        return ""
+        return shape_mismatch(got.shape, expected.shape)
     summed = sum_to_shape(got, expected.shape)
     if summed.shape == expected.shape and np.allclose(summed, expected, rtol=RTOL, atol=ATOL):
         return ("your gradient has the right values but still has the broadcast shape "

@@ -1,8 +1,20 @@
 """Known mistakes, and the hint shown when a check that usually catches them fails."""
+from __future__ import annotations
+
+from typing import Sequence
 
 HINTS = {
     "unbroadcast": "when an input was broadcast in forward (e.g. (4,) against (3, 4)), its "
                    "gradient must be summed back to the input's shape: use unbroadcast().",
+    "shape_larger": "the result has more entries than expected: a gradient left in the "
+                    "broadcast shape (e.g. (3, 4) for an input of shape (4,)) must be summed "
+                    "back to its input's shape with unbroadcast().",
+    "shape_smaller": "the result has fewer entries than expected: part of it was lost (a crop "
+                     "such as g[:, :, p:-p] is empty when p = 0, or a sum over one axis too "
+                     "many).",
+    "shape_rearranged": "the result has the right number of entries in another shape: a "
+                        "transpose or reshape is missing or one too many (check the order of "
+                        "the operands in a matmul).",
     "accumulate": "a leaf reached along several paths gets the SUM of the gradients of all paths; "
                   "add to .grad (or to the pending gradient of a node), never overwrite it.",
     "grad_on_intermediate": "only leaves that require grad store .grad; intermediate results "
@@ -105,3 +117,22 @@ HINTS = {
     "conv2d_bias_grad_spatial": "the bias gradient is not summed over the spatial axes: "
                                 "dL/db[o] = sum over n, i, j of g[n, o, i, j].",
 }
+
+
+def shape_mismatch(got: Sequence[int], expected: Sequence[int]) -> str:
+    """The hint for a result of shape ``got`` where ``expected`` was due: unbroadcast only
+    when it is larger."""
+    got_size, expected_size = _size(got), _size(expected)
+    leading_axes = len(got) > len(expected) and tuple(got[len(got) - len(expected):]) == tuple(expected)
+    if got_size > expected_size or leading_axes:
+        return HINTS["shape_larger"]
+    if got_size < expected_size:
+        return HINTS["shape_smaller"]
+    return HINTS["shape_rearranged"]
+
+
+def _size(shape: Sequence[int]) -> int:
+    size = 1
+    for n in shape:
+        size *= int(n)
+    return size

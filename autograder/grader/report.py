@@ -43,19 +43,26 @@ PLAIN = Style(colour=False)
 
 
 def failure_text(outcome: TestOutcome) -> str:
-    """A failed test's message, plus what it waits for when another part's function raised.
+    """A failed test's message, after what it waits for when that fails too: another part's
+    function that raised, or checks it runs through (rubric.toml's ``needs``).
 
     A hidden test's message is masked here (visibility.py), for every output path."""
-    text = visibility.student_message(outcome) or "failed"
+    first, last = [], []
     if outcome.blocked_by:
         error = outcome.error
         if outcome.not_implemented:
-            text += (f"\nThis check needs {error['function']} from Part {error['part']} first "
-                     "(it is not implemented yet).")
+            first.append(f"This check needs {error['function']} from Part {error['part']} "
+                         "first (it is not implemented yet).")
         else:
-            text += (f"\nThe error was raised in {error['function']}, which belongs to Part "
-                     f"{error['part']}: if that part fails too, fix it first.")
-    return text
+            note = (f"The error was raised in {error['function']}, which belongs to Part "
+                    f"{error['part']}: if that part fails too, fix it first.")
+            (first if outcome.blocked_part_fails else last).append(note)
+    if outcome.failing_needs and not outcome.not_implemented:    # a stub says it already
+        needs = outcome.failing_needs
+        first.append(f"This check runs through {', '.join(needs)}, which "
+                     f"{'fails' if len(needs) == 1 else 'fail'} too: fix "
+                     f"{'that' if len(needs) == 1 else 'those'} first, then grade this again.")
+    return "\n".join(first + [visibility.student_message(outcome) or "failed"] + last)
 
 
 def feedback_text(results: List[CheckResult], verbose: bool, style: Style) -> str:

@@ -18,6 +18,9 @@ class Part:
     title: str
     checks: Dict[str, float]
     functions: List[str] = field(default_factory=list)
+    optional: List[str] = field(default_factory=list)     # functions a design may leave unwritten
+    # check (or "*") -> the checks its tests run through: "name" (a whole part) or "name.check"
+    needs: Dict[str, List[str]] = field(default_factory=dict)
 
     @property
     def points(self) -> float:
@@ -27,6 +30,10 @@ class Part:
     def label(self) -> str:
         return f"{self.number} {self.title}"
 
+    def needs_of(self, check: str) -> List[str]:
+        """What ``check`` runs through: "name" or "name.check" references (see rubric.toml)."""
+        return self.needs.get("*", []) + self.needs.get(check, [])
+
 
 class Rubric:
     def __init__(self, path: Path = RUBRIC_FILE) -> None:
@@ -34,7 +41,8 @@ class Rubric:
             raw = tomllib.load(handle)
         self.parts: List[Part] = [
             Part(p["number"], p["name"], p["title"], {k: float(v) for k, v in p["checks"].items()},
-                 list(p.get("functions", []))) for p in raw["part"]]
+                 list(p.get("functions", [])), list(p.get("optional", [])),
+                 {k: list(v) for k, v in p.get("needs", {}).items()}) for p in raw["part"]]
         self.selectors: Dict[str, List[str]] = raw.get("selectors", {})
         self.by_name = {p.name: p for p in self.parts}
         # Batch-grading settings ([policy] in rubric.toml), e.g. forbidden_import.
@@ -42,6 +50,21 @@ class Rubric:
         self.by_number = {p.number: p for p in self.parts}
         # The platform bundles' settings ([platforms]): hidden_visibility, time_weights.
         self.platforms: Dict[str, object] = raw.get("platforms", {})
+        self._check_references(path)
+
+    def _check_references(self, path: Path) -> None:
+        """Every ``needs`` entry names a part or a check, every ``optional`` one a function."""
+        known = set(self.by_name) | {f"{p.name}.{c}" for p in self.parts for c in p.checks}
+        for p in self.parts:
+            for check, needs in p.needs.items():
+                unknown = [n for n in needs if n not in known]
+                if (check != "*" and check not in p.checks) or unknown:
+                    raise ValueError(f"{path}: part {p.number} needs {check!r} = {needs}: "
+                                     "use the part's checks (or \"*\") as keys and \"name\" or "
+                                     "\"name.check\" of other parts as values")
+            if set(p.optional) - set(p.functions):
+                raise ValueError(f"{path}: part {p.number}: optional functions must also be "
+                                 "listed in its functions")
 
     @property
     def total(self) -> float:
@@ -50,6 +73,10 @@ class Rubric:
     def function_parts(self) -> Dict[str, str]:
         """'Sub.backward' -> '1.1', for telling a student which part an error belongs to."""
         return {function: p.number for p in self.parts for function in p.functions}
+
+    def optional_functions(self) -> List[str]:
+        """The functions a correct design may leave as the handout's stub (fused Functions)."""
+        return [function for p in self.parts for function in p.optional]
 
     def group(self, key: str) -> List[Part]:
         """The parts of the group ``key`` of [selectors] (numbers or patterns such as "2.*")."""

@@ -25,6 +25,11 @@ class TestOutcome:
     error: Optional[Dict[str, str]] = None
     # What the grader measured and recorded (record_property), e.g. {"mnist_accuracy": 0.954}.
     measured: Dict[str, float] = field(default_factory=dict)
+    # Set by score_checks from the other checks' public outcomes, for the feedback to name
+    # first: the checks this test's check runs through that fail too ("1.2 [backward]"), and
+    # whether the part of blocked_by has a failing check.
+    failing_needs: List[str] = field(default_factory=list)
+    blocked_part_fails: bool = False
 
     @property
     def not_implemented(self) -> bool:
@@ -72,7 +77,26 @@ def score_checks(parts: List[Part], outcomes: Iterable[TestOutcome],
         key = (outcome.part, outcome.check)
         if key in results:
             results[key].tests.append(outcome)
+    _mark_failing_needs(list(results.values()))
     return list(results.values())
+
+
+def _mark_failing_needs(results: List[CheckResult]) -> None:
+    """Give each failed test the checks its check needs (rubric ``needs``) that fail in a
+    public test, and whether the part its error was raised in does (a hidden test's failure
+    is not told through another check)."""
+    from autograder.grader.visibility import is_hidden       # visibility imports this module
+    failing = [r for r in results
+               if any(not t.passed and not is_hidden(t.nodeid) for t in r.tests)]
+    for r in results:
+        needs = r.part.needs_of(r.check)
+        names = [f"{o.part.number} [{o.check}]" for o in failing if o is not r
+                 and (o.part.name in needs or f"{o.part.name}.{o.check}" in needs)]
+        for outcome in r.tests:
+            outcome.failing_needs = names if not outcome.passed else []
+            outcome.blocked_part_fails = (not outcome.passed and bool(outcome.blocked_by) and
+                                          any(o.part.number == outcome.blocked_by
+                                              for o in failing))
 
 
 def part_scores(results: List[CheckResult]) -> Dict[str, float]:

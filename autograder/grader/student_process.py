@@ -22,7 +22,7 @@ from autograder.common import wire
 from autograder.common.paths import WORKER_DIR
 from autograder.grader import budget
 from autograder.grader.compare import GradingFailure
-from autograder.grader.hints import HINTS
+from autograder.grader.hints import HINTS, shape_mismatch
 
 
 
@@ -186,6 +186,9 @@ class StudentProcess:
             where = f" in {function} ({place}" + (f", Part {part}" if part else "") + ")"
             if location.get("code"):
                 where += f"\n    {location['code']}"
+        blamed = error.get("wrong_shape")
+        if blamed:
+            return self._wrong_shape(blamed)
         if kind == "NotImplementedError":
             text = f"Not implemented yet: NotImplementedError raised{where}."
         elif kind == "ImportError" or kind == "ModuleNotFoundError" or kind == "SyntaxError":
@@ -195,6 +198,20 @@ class StudentProcess:
         if kind in HINTS:                                   # errors with a usual cause
             text += f"\nhint: {HINTS[kind]}"
         return StudentCodeError(text, kind=kind, function=function, part=part, where=place)
+
+    def _wrong_shape(self, blamed: dict) -> StudentCodeError:
+        """A backward returned a gradient whose shape is not its input's: name that backward
+        (not the given AccumulateGrad that noticed) and say which way the shape is off."""
+        function = blamed["function"]
+        part = self.function_parts.get(function, "")
+        place = f"{blamed['file']}:{blamed['line']}" if blamed.get("file") else ""
+        where = ", ".join(item for item in (place, f"Part {part}" if part else "") if item)
+        got, expected = tuple(blamed["grad_shape"]), tuple(blamed["input_shape"])
+        text = (f"{function}{f' ({where})' if where else ''} returned a gradient of shape "
+                f"{got} for an input of shape {expected}: backward returns, for each input, a "
+                f"gradient of that input's shape.\nhint: {shape_mismatch(got, expected)}")
+        return StudentCodeError(text, kind="ValueError", function=function, part=part,
+                                where=place)
 
     def __enter__(self) -> "StudentProcess":
         return self

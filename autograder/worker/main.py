@@ -46,7 +46,8 @@ def apply_limits(memory_mb: int, file_mb: int, max_processes: int) -> None:
 
 
 def describe_error(error: BaseException, target: str) -> dict:
-    """Type, message and the innermost place in the student's own files where it happened."""
+    """Type, message and the innermost place in the student's own files where it happened;
+    for a gradient of the wrong shape, the backward that returned it (blame.py)."""
     frames = traceback.extract_tb(error.__traceback__)
     target = os.path.realpath(target)
     location = None
@@ -64,7 +65,9 @@ def describe_error(error: BaseException, target: str) -> dict:
                     and tb.tb_lineno == location["line"]):
                 location["function"] = qualified_name(tb.tb_frame)
             tb = tb.tb_next
-    return {"type": type(error).__name__, "message": str(error)[:2000], "location": location}
+    from autograder.worker import blame
+    return {"type": type(error).__name__, "message": str(error)[:2000], "location": location,
+            "wrong_shape": blame.wrong_shape(error, target)}
 
 
 def main() -> None:

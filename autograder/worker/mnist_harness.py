@@ -18,7 +18,6 @@ Observation works by wrapping, for the duration of the run only:
 from __future__ import annotations
 
 import contextlib
-import importlib
 import sys
 import time
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any, List, Optional
 import numpy as np
 
 from autograder.common import mnist_data
+from autograder.worker import notebook
 
 TOTAL_BATCHES = 1800          # 3 epochs x 600 batches of 100
 PLOT = Path("hw1") / "validation_accuracy.png"      # relative to the target (the cwd)
@@ -180,7 +180,7 @@ def _as_floats(values: Any) -> Optional[List[float]]:
 def run(seed: int, columns: int, interactive: bool = True) -> dict:
     """Train with the student's ``mnist()`` and report; see the module docstring."""
     train_x, train_y, val_x, val_y = mnist_data.load_mnist()
-    module = importlib.import_module("hw1.mnist")
+    module = notebook.load_mnist_module()         # hw1/mnist.py, or the notebook's cells
     started = time.time()
     np.random.seed(seed)
     with TrainingMonitor(module, columns, interactive) as monitor:

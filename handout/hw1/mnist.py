@@ -5,10 +5,11 @@ SGD (lr 0.1, momentum 0.9) on mini-batches of 100 images for 3 epochs; the data 
 at the start of every epoch, and the accuracy on the validation images is measured every 100
 batches (18 times in all: 3 epochs x 600 batches / 100).
 
-``./grade.sh mnist`` (or ``./grade.sh m``) calls ``mnist`` with MNIST (60,000 training
-images, the 10,000 test images as validation), shows a progress bar, draws
-``hw1/validation_accuracy.png`` and grades the trained model. To run it yourself from the
-repository root: ``PYTHONPATH=.:handout python3 handout/hw1/mnist.py``.
+To train it, run ``./grade.sh m`` in the folder that holds ``grade.sh`` (the unpacked
+bundle, or the repository root): it calls ``mnist`` with MNIST (60,000 training images, the
+10,000 test images as validation) exactly as the grader does, with numpy's BLAS on one
+thread, shows a progress bar with the loss and the validation accuracy, draws
+``hw1/validation_accuracy.png`` and grades the trained model (Part 3).
 """
 from __future__ import annotations
 
@@ -104,8 +105,5 @@ def plot_validation_accuracy(accuracies: List[float], path: Path = PLOT_PATH) ->
 
 
 if __name__ == "__main__":
-    from autograder.common.mnist_data import load_mnist
-    np.random.seed(0)
-    history = mnist(*load_mnist())
-    print(f"validation accuracy after each 100 batches: {[round(a, 4) for a in history]}")
-    print(f"plot written to {PLOT_PATH}")
+    raise SystemExit("Train with ./grade.sh m, run in the folder that holds grade.sh: it runs "
+                     "mnist() as the grader does (one BLAS thread, a progress bar, the plot).")

@@ -52,7 +52,8 @@ class AccumulateGrad:
         """``leaf.grad += grad`` (creating it on first use). ``grad`` has the leaf's shape."""
         if grad.shape != self.variable.shape:
             raise ValueError(f"gradient of shape {grad.shape} reached a leaf of shape "
-                             f"{self.variable.shape}; did a backward forget to unbroadcast?")
+                             f"{self.variable.shape}: the backward of the Function that used "
+                             "this leaf returned a gradient of the wrong shape")
         if self.variable.grad is None:
             self.variable.grad = tensor.Tensor(np.array(grad, dtype=np.float64))
         else:

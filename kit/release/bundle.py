@@ -3,7 +3,9 @@
 One archive with everything a student needs and nothing of the solution, unpacked as one
 directory ``mytorch-handout/``:
 
-    mytorch/ hw1/ sandbox.py    the generated handout (stubs), at the root
+    mytorch/ hw1/ sandbox.py    the generated handout (stubs), at the root; Part 3 as
+                                hw1/mnist.py, or with ``notebook=True`` (``--notebook``) as
+                                the notebook hw1/mnist.ipynb (autograder/worker/notebook.py)
     autograder/                 the public grader: autograder/hidden/ and hidden-test regions removed
     data/                       the data set, when the repository has one
     grade.sh create_tarball.sh  grade locally; pack handin.tar
@@ -13,11 +15,15 @@ directory ``mytorch-handout/``:
 
 Since mytorch/ sits beside autograder/, ``./grade.sh`` in the unpacked bundle grades the
 student's own copy (see autograder/grader/cli.py, default_target).
+
+The guard: no file of any type ships a solution or hidden-test marker, and no notebook ships
+a cell that nbgrader marks as a solution (or grade) cell; the build refuses such a bundle.
 """
 from __future__ import annotations
 
 import gzip
 import io
+import json
 import tarfile
 from pathlib import Path
 from typing import Dict, List
@@ -37,17 +43,23 @@ ROOT_FILES = ("grade.sh", "create_tarball.sh", "requirements.txt")
 EXECUTABLE = {"grade.sh", "create_tarball.sh"}
 # Markers that must never reach a student (the build refuses a bundle containing one).
 FORBIDDEN_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+# Part 3's two flavours: the bundle ships one of them (the grader takes the script when both
+# are there).
+MNIST_SCRIPT, MNIST_NOTEBOOK = "hw1/mnist.py", "hw1/mnist.ipynb"
 
 
 class BundleError(Exception):
     """The bundle cannot be built (handout out of sync, a marker left in a file, ...)."""
 
 
-def contents(root: Path = ROOT) -> Dict[str, Path]:
-    """Every file of the bundle: path inside the bundle -> file in the repository."""
+def contents(root: Path = ROOT, notebook: bool = False) -> Dict[str, Path]:
+    """Every file of the bundle: path inside the bundle -> file in the repository.
+    ``notebook``: Part 3 as hw1/mnist.ipynb instead of hw1/mnist.py."""
     handout_dir = root / HANDOUT.relative_to(ROOT)     # mytorch/, hw1/, sandbox.py, as generated
+    left_out = MNIST_SCRIPT if notebook else MNIST_NOTEBOOK
     files = {p.relative_to(handout_dir).as_posix(): p for p in handout.source_files(handout_dir)
              if not is_cache(p.relative_to(handout_dir))}
+    files.pop(left_out, None)
     public = autograder_files(hidden=False, directory=root / AUTOGRADER_DIR.relative_to(ROOT))
     files.update({"autograder/" + name: path for name, path in public.items()})
     data_dir = root / DATA_DIR.relative_to(ROOT)
@@ -78,12 +90,28 @@ def _file_bytes(name: str, path: Path) -> bytes:
         text = data.decode("utf-8")
         if "BEGIN HIDDEN TESTS" in text:
             data = strip_hidden_tests(text).encode("utf-8")
-    if path.suffix in (".py", ".md", ".sh", ".txt", ".toml", ".ini"):
-        text = data.decode("utf-8")
-        marker = next((m for m in FORBIDDEN_MARKERS if m in text), None)
-        if marker is not None:
-            raise BundleError(f"{name} would ship the marker '{marker}'")
+    refuse_secrets(name, data)
     return data
+
+
+def refuse_secrets(name: str, data: bytes) -> None:
+    """Raise BundleError when a file, whatever its type, holds a forbidden marker, or when a
+    notebook holds a cell nbgrader marks as a solution or grade cell."""
+    marker = next((m for m in FORBIDDEN_MARKERS if m.encode() in data), None)
+    if marker is not None:
+        raise BundleError(f"{name} would ship the marker '{marker}'")
+    if not name.endswith(".ipynb"):
+        return
+    try:
+        cells = json.loads(data.decode("utf-8"))["cells"]
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+        raise BundleError(f"{name} is not a readable notebook ({error}); the bundle ships "
+                          "only notebooks it can check") from None
+    for index, cell in enumerate(cells, start=1):
+        marks = (cell.get("metadata") or {}).get("nbgrader") or {}
+        if marks.get("solution") or marks.get("grade"):
+            raise BundleError(f"{name} would ship cell {index}, an nbgrader solution or grade "
+                              "cell (generate the notebook with python3 -m kit handout)")
 
 
 def _add(archive: tarfile.TarFile, name: str, data: bytes, mode: int) -> None:
@@ -95,8 +123,9 @@ def _add(archive: tarfile.TarFile, name: str, data: bytes, mode: int) -> None:
     archive.addfile(info, io.BytesIO(data))
 
 
-def build(out_dir: Path = DIST, root: Path = ROOT) -> Path:
-    """Write ``<out_dir>/mytorch-handout.tar.gz`` and return its path.
+def build(out_dir: Path = DIST, root: Path = ROOT, notebook: bool = False) -> Path:
+    """Write ``<out_dir>/mytorch-handout.tar.gz`` and return its path (``notebook``: Part 3
+    as the notebook).
 
     Refuses when handout/ is out of sync with solution/, so a stale stub never ships.
     """
@@ -105,7 +134,7 @@ def build(out_dir: Path = DIST, root: Path = ROOT) -> Path:
     if problems:
         raise BundleError("handout/ is out of sync with solution/ (run: python -m kit handout): "
                           + "; ".join(problems))
-    files = contents(root)
+    files = contents(root, notebook)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{BUNDLE_NAME}.tar.gz"
     buffer = io.BytesIO()

@@ -199,13 +199,13 @@ class LinearFunction(Function):
     @staticmethod
     def forward(ctx: ContextManager, x: tensor.Tensor, weight: tensor.Tensor,
                 bias: tensor.Tensor) -> tensor.Tensor:
-        # TODO: Part 2.1 - implement LinearFunction.forward.
-        raise NotImplementedError("LinearFunction.forward (Part 2.1)")
+        # TODO: Part 2.1, optional - implement LinearFunction.forward.
+        raise NotImplementedError("LinearFunction.forward (Part 2.1, optional)")
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
-        # TODO: Part 2.1 - implement LinearFunction.backward.
-        raise NotImplementedError("LinearFunction.backward (Part 2.1)")
+        # TODO: Part 2.1, optional - implement LinearFunction.backward.
+        raise NotImplementedError("LinearFunction.backward (Part 2.1, optional)")
 
 
 def linear(x: tensor.Tensor, weight: tensor.Tensor, bias: tensor.Tensor) -> tensor.Tensor:
@@ -272,13 +272,13 @@ class BatchNorm1dFunction(Function):
     def forward(ctx: ContextManager, x: tensor.Tensor, gamma: tensor.Tensor, beta: tensor.Tensor,
                 mean: np.ndarray, var: np.ndarray, eps: float,
                 batch_statistics: bool) -> tensor.Tensor:
-        # TODO: Part 2.4 - implement BatchNorm1dFunction.forward.
-        raise NotImplementedError("BatchNorm1dFunction.forward (Part 2.4)")
+        # TODO: Part 2.4, optional - implement BatchNorm1dFunction.forward.
+        raise NotImplementedError("BatchNorm1dFunction.forward (Part 2.4, optional)")
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
-        # TODO: Part 2.4 - implement BatchNorm1dFunction.backward.
-        raise NotImplementedError("BatchNorm1dFunction.backward (Part 2.4)")
+        # TODO: Part 2.4, optional - implement BatchNorm1dFunction.backward.
+        raise NotImplementedError("BatchNorm1dFunction.backward (Part 2.4, optional)")
 
 
 def batch_norm(x: tensor.Tensor, gamma: tensor.Tensor, beta: tensor.Tensor, mean: np.ndarray,
@@ -321,13 +321,13 @@ class CrossEntropyFunction(Function):
     @staticmethod
     def forward(ctx: ContextManager, predicted: tensor.Tensor,
                 target: tensor.Tensor) -> tensor.Tensor:
-        # TODO: Part 2.5 - implement CrossEntropyFunction.forward.
-        raise NotImplementedError("CrossEntropyFunction.forward (Part 2.5)")
+        # TODO: Part 2.5, optional - implement CrossEntropyFunction.forward.
+        raise NotImplementedError("CrossEntropyFunction.forward (Part 2.5, optional)")
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
-        # TODO: Part 2.5 - implement CrossEntropyFunction.backward.
-        raise NotImplementedError("CrossEntropyFunction.backward (Part 2.5)")
+        # TODO: Part 2.5, optional - implement CrossEntropyFunction.backward.
+        raise NotImplementedError("CrossEntropyFunction.backward (Part 2.5, optional)")
 
 
 def cross_entropy(predicted: tensor.Tensor, target: tensor.Tensor) -> tensor.Tensor:
