@@ -42,6 +42,8 @@ class Rubric:
         self.by_number = {p.number: p for p in self.parts}
         # The platform bundles' settings ([platforms]): hidden_visibility, time_weights.
         self.platforms: Dict[str, object] = raw.get("platforms", {})
+        # Time limits ([time]): call, parts, grader (autograder/grader/budget.py reads them).
+        self.time: Dict[str, object] = raw["time"]
 
     @property
     def total(self) -> float:
