@@ -168,8 +168,8 @@ class StudentProcess:
         except subprocess.TimeoutExpired:
             self.close()
             raise StudentCodeError(
-                f"Your code did not finish within {_seconds(timeout)} s (an infinite loop, or a Python "
-                "loop over array elements where numpy would do it at once?).") from None
+                f"Your code did not finish within {_seconds(timeout)} s (an infinite loop, or a "
+                "Python loop over array elements where numpy would do it at once?).") from None
         except (EOFError, BrokenPipeError, wire.WireError) as error:
             raise self._stopped(error) from None
         except BaseException:

@@ -6,6 +6,10 @@ batch's own rubric: a test counts only when it was announced in ``collected`` un
 and check of that rubric, and its ``outcome`` names the same part and check. A collected test
 without an outcome (time-out, crash) fails its check. Feedback per check: the first failed
 test's message (a hidden test's inputs are never shown), else why no result came.
+
+The status is ``grader_error``, never ``ok``, when points may have been lost to something
+other than the student's code: the grader did not finish, or it reported a ``fault`` (the
+student process killed from outside, autograder/grader/student_process.py).
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ class Messages:
     finished: Set[str] = field(default_factory=set)                   # those with an outcome
     done: object = None
     error: str = ""
+    faults: List[str] = field(default_factory=list)
 
 
 def validate(messages: List[dict], parts: List[Part]) -> Messages:
@@ -52,6 +57,8 @@ def validate(messages: List[dict], parts: List[Part]) -> Messages:
             found.done = message["done"]
         elif "grader_error" in message:
             found.error = str(message["grader_error"])[:1000]
+        elif isinstance(message.get("fault"), str):
+            found.faults.append(message["fault"][:1000])
     return found
 
 
@@ -88,6 +95,9 @@ def score(messages: List[dict], parts: List[Part], timed_out: bool,
                                   "\n".join(lines), duration,
                                   [CheckOutcome(r.check, r.points, r.max_points, r.passed)
                                    for r in own]))
+    if found.faults:
+        return ("grader_error", f"the student process was killed from outside, not by its "
+                f"limits ({len(found.faults)} time(s)): {found.faults[0]}", results)
     if timed_out:
         return ("timeout", f"grading took longer than {timeout:g} s; parts finished before "
                 "that are scored", results)
