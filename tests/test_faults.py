@@ -174,6 +174,27 @@ def test_a_submission_timeout_scores_the_parts_that_finished():
 
 
 @pytest.mark.slow
+def test_a_batch_regrades_a_kill_from_outside_once_then_records_a_grader_error(tmp_path):
+    """The student's code kills its own process by SIGKILL: to the grader that is a kill from
+    outside (no limit of its own sends it), so the row is a grader_error for the staff."""
+    tree = corpus.variant(tmp_path, "sigkill")
+    replace_once(tree / "mytorch/optim/sgd.py", corpus.HANGING_SGD[0], corpus.HANGING_SGD[0]
+                 .replace("for param", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"
+                          "\n        for param"))
+    submissions = tmp_path / "subs"
+    submissions.mkdir()
+    corpus.tar_of(tree, submissions / "sigkill.tar")
+    done = subprocess.run([sys.executable, "-m", "kit", "grade-batch", str(submissions), "--out",
+                           str(tmp_path / "out"), "--parts", "2.3", "--uid-base", "64600",
+                           "--no-progress"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with open(tmp_path / "out" / "grades.csv", newline="") as handle:
+        row = next(csv.DictReader(handle))
+    assert row["grading_status"] == "grader_error"
+    assert row["reason"].startswith("twice in a row: the student process was killed from outside")
+
+
+@pytest.mark.slow
 def test_two_batches_at_once_give_the_hanging_sgd_hand_in_the_same_score(tmp_path):
     submissions = tmp_path / "subs"
     submissions.mkdir()

@@ -51,8 +51,8 @@ class GraderFault(StudentCodeError):
 
 
 FAULTS: List[str] = []        # every GraderFault of this run, in order
-# Signals that the worker's limits or the student's own code send (CPU time: SIGXCPU, or
-# SIGKILL at the hard limit, told apart by the CPU time used).
+# Signals that no limit of the worker sends, so they come from outside (except SIGKILL at
+# the CPU-time limit, told apart by the CPU time used).
 OUTSIDE_SIGNALS = {signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
 
 
@@ -193,7 +193,8 @@ class StudentProcess:
         reason = _exit_reason(status, error)
         if status is not None and -status in OUTSIDE_SIGNALS and not _hit_cpu_limit(usage):
             fault = (f"The process running your code was killed from outside ({reason}), not "
-                     "by a limit of the grader: not your code's doing.")
+                     "by a limit of the grader (another program, or the machine ran out of "
+                     "memory). If grading again gives the same, tell the course staff.")
             FAULTS.append(fault)
             return GraderFault(fault)
         return StudentCodeError(f"The process running your code stopped unexpectedly ({reason})."
@@ -274,7 +275,7 @@ def _hit_cpu_limit(usage: Optional[resource.struct_rusage]) -> bool:
     """Did the process use its CPU-time limit (inherited from the grader) up?"""
     limit = resource.getrlimit(resource.RLIMIT_CPU)[1]
     return (usage is not None and limit != resource.RLIM_INFINITY
-            and usage.ru_utime + usage.ru_stime >= limit - 1)
+            and usage.ru_utime + usage.ru_stime >= limit - 1)     # rlimits count whole seconds
 
 
 def _exit_reason(status: Optional[int], error: BaseException) -> str:

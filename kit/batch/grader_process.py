@@ -15,7 +15,7 @@ from typing import List, Optional, Tuple
 
 from kit.batch import grade_child
 from kit.batch.settings import Interrupted, Settings
-from kit.isolation import sandbox, uids
+from kit.isolation import sandbox
 
 MAX_MESSAGE = 1 << 20
 

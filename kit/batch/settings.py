@@ -27,7 +27,6 @@ class Settings:
     progress: bool = True
     stop: threading.Event = field(default_factory=threading.Event)   # set on Ctrl-C
 
-
     @property
     def wall_seconds(self) -> float:
         """When the batch stops a grader: ``timeout`` for the student's code plus the grader's

@@ -98,7 +98,7 @@ class Submission:
         job = self._prepare(work, target, uid)
         messages, timed_out, exitcode = grader_process.run_grader(job, context, settings)
         status, reason, parts = scoring.score(messages, settings.parts, timed_out,
-                                              settings.timeout)
+                                              settings.wall_seconds)
         if status == "grader_error" and exitcode:
             log = Path(job["log"]).read_bytes()[-1500:].decode("utf-8", "replace")
             reason += f" (grader exit code {exitcode}; log tail: {log.strip()[-500:]})"
