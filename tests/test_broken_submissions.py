@@ -45,6 +45,12 @@ BUGS = [
           "        while True:\n            pass\n        for param, velocity in zip(")],
         ("1.1", "2.3"), {"sgd": 10.0}, ("did not finish within 2 s",),
         env={"AUTOGRADER_CALL_TIMEOUT": "2"}),
+    # The hang is in an earlier part: the worker is restarted and Part 2.3 keeps its points.
+    Bug("relu-hangs",
+        [("mytorch/nn/activations.py", "        return F.relu(x)",
+          "        while True:\n            pass")],
+        ("2.2", "2.3"), {"relu": 10.0}, ("did not finish within 2 s",),
+        env={"AUTOGRADER_CALL_TIMEOUT": "2"}, slow=True),
     Bug("mytorch-imports-torch",
         [(SGD, "import numpy as np\n", "import numpy as np\nimport torch\n")],
         ("2.3", "2.1"), {"sgd": 10.0}, ("'torch' may not be used",)),

@@ -13,7 +13,6 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -37,25 +36,26 @@ SGD_STEPS = {"kind": "sgd", "params": [np.ones(2)], "grads": [[np.ones(2)]], "op
 
 
 class Interrupted(Exception):
-    """What pytest-timeout raises in the grader while it waits for the student process."""
-
-
-def interrupt_after(seconds: float) -> None:
-    def handler(signum, frame):
-        raise Interrupted()
-    signal.signal(signal.SIGALRM, handler)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    """As pytest-timeout's failure, raised in the grader while it waits for the student."""
 
 
 def test_an_interrupted_call_leaves_no_busy_process_for_the_next(tmp_path):
-    with StudentProcess(corpus.hanging_sgd(tmp_path)) as student:
-        interrupt_after(1.0)
-        with pytest.raises(Interrupted):
-            student.run("optimizer_steps", timeout=60, **SGD_STEPS)
-        started = time.monotonic()
-        got = student.run("expression", timeout=10, **SUB)       # still looping: 10 s, then fails
-        assert np.array_equal(got["out"], np.zeros((2, 2)))
-        assert time.monotonic() - started < 5
+    def interrupt(signum, frame):
+        raise Interrupted()
+    previous = signal.signal(signal.SIGUSR1, interrupt)
+    try:
+        with StudentProcess(corpus.hanging_sgd(tmp_path)) as student:
+            threading.Timer(1.0, signal.pthread_kill,
+                            (threading.main_thread().ident, signal.SIGUSR1)).start()
+            with pytest.raises(Interrupted):
+                student.run("optimizer_steps", timeout=60, **SGD_STEPS)
+            started = time.monotonic()
+            # A process still in the endless SGD.step would not answer within the 10 s.
+            got = student.run("expression", timeout=10, **SUB)
+            assert np.array_equal(got["out"], np.zeros((2, 2)))
+            assert time.monotonic() - started < 5
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
 
 
 def test_a_hang_or_an_exit_fails_that_call_only(tmp_path):
@@ -64,8 +64,8 @@ def test_a_hang_or_an_exit_fails_that_call_only(tmp_path):
             student.run("optimizer_steps", timeout=1, **SGD_STEPS)
         assert np.array_equal(student.run("expression", timeout=10, **SUB)["out"], np.zeros((2, 2)))
     target = corpus.variant(tmp_path, "exits")
-    replace_once(target / "mytorch/optim/sgd.py", *corpus.HANGING_SGD[:1],
-                 corpus.HANGING_SGD[0].replace("for param", "import os; os._exit(0)\n        for param"))
+    exits = corpus.HANGING_SGD[0].replace("for param", "import os; os._exit(0)\n        for param")
+    replace_once(target / "mytorch/optim/sgd.py", corpus.HANGING_SGD[0], exits)
     with StudentProcess(target) as student:
         with pytest.raises(StudentCodeError, match="exit code 0") as stopped:
             student.run("optimizer_steps", timeout=10, **SGD_STEPS)
