@@ -85,6 +85,13 @@ def test_a_kill_from_outside_is_a_grader_fault_and_the_next_call_is_served(tmp_p
         assert np.array_equal(student.run("expression", timeout=10, **SUB)["out"], np.zeros((2, 2)))
 
 
+def test_a_process_that_dies_before_running_student_code_is_a_grader_fault(monkeypatch):
+    monkeypatch.setenv("AUTOGRADER_MEMORY_MB", "40")        # too little to import numpy
+    with StudentProcess(corpus.SOLUTION) as student:
+        with pytest.raises(GraderFault, match="ended before running any of it"):
+            student.run("expression", timeout=20, **SUB)
+
+
 def test_a_tests_calls_share_its_seconds_and_its_timeout_is_longer(monkeypatch):
     times = budget.TimeLimits.from_rubric(RUBRIC.time, {})
     for part in RUBRIC.parts:
@@ -141,7 +148,7 @@ def test_a_fault_reported_by_the_grader_is_a_grader_error_never_ok():
                 {"outcome": [nodeid, "2.3", "sgd", False, "killed", 1.0]},
                 {"fault": "The process running your code was killed from outside"}, {"done": 1}]
     status, reason, results = scoring.score(messages, parts, False, 60)
-    assert status == "grader_error" and "killed from outside" in reason
+    assert status == "grader_error" and "reason outside the student's code" in reason
     status, _, _ = scoring.score([m for m in messages if "fault" not in m], parts, False, 60)
     assert status == "ok"
 
@@ -191,7 +198,9 @@ def test_a_batch_regrades_a_kill_from_outside_once_then_records_a_grader_error(t
     with open(tmp_path / "out" / "grades.csv", newline="") as handle:
         row = next(csv.DictReader(handle))
     assert row["grading_status"] == "grader_error"
-    assert row["reason"].startswith("twice in a row: the student process was killed from outside")
+    assert row["reason"].startswith("twice in a row: the student process failed for a reason "
+                                    "outside the student's code")
+    assert "killed from outside (killed by signal SIGKILL)" in row["reason"]
 
 
 @pytest.mark.slow

@@ -6,9 +6,11 @@ becomes a ``StudentCodeError`` with a readable message. A process that timed out
 whose call was interrupted (pytest's own timeout, Ctrl-C) is killed and a fresh one serves the
 next call, so one broken function only fails the checks that use it.
 
-A process killed by a signal that none of its limits sends (SIGKILL from outside: another
-program, the machine running out of memory) did not fail because of the student's code: that
-becomes a ``GraderFault``, listed in ``FAULTS`` for a batch to retry the submission.
+A process that dies before it says it is ready (before any student code runs: a broken
+installation, a library replaced while it was loading), or is killed by a signal that none of
+its limits sends (SIGKILL from outside: another program, the machine running out of memory),
+did not fail because of the student's code: that becomes a ``GraderFault``, listed in
+``FAULTS`` for a batch to retry the submission.
 """
 from __future__ import annotations
 
@@ -73,6 +75,7 @@ class StudentProcess:
         self.target = Path(target).resolve()
         self.function_parts = function_parts or {}
         self.process: Optional[subprocess.Popen] = None
+        self.ready = False
         self.stderr_tail: collections.deque = collections.deque(maxlen=40)
         self.live_output = False    # forward the student's stderr to ours (progress bars)
 
@@ -93,6 +96,7 @@ class StudentProcess:
         if uid and os.geteuid() == 0:
             extra = {"user": int(uid), "group": int(uid), "extra_groups": []}
         self.stderr_tail.clear()
+        self.ready = False                  # until the worker's first message, {"ready": True}
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, cwd=self.target, env=env,
                                         start_new_session=True, **extra)
@@ -164,7 +168,10 @@ class StudentProcess:
         try:
             self.process.stdin.write(wire.encode({"probe": probe, "args": args}))
             self.process.stdin.flush()
-            reply = self._read_reply(timeout)
+            deadline = time.monotonic() + timeout
+            if not self.ready:
+                self.ready = self._read_reply(deadline) == {"ready": True}
+            reply = self._read_reply(deadline)
         except subprocess.TimeoutExpired:
             self.close()
             raise StudentCodeError(
@@ -191,28 +198,34 @@ class StudentProcess:
         tail = "\n".join(list(self.stderr_tail)[-12:])
         self.close()
         reason = _exit_reason(status, error)
-        if status is not None and -status in OUTSIDE_SIGNALS and not _hit_cpu_limit(usage):
+        fault = ""
+        if not self.ready:
+            fault = (f"The process that runs your code ended before running any of it ({reason})"
+                     ": a problem of the grader's installation, not of your code.")
+        elif status is not None and -status in OUTSIDE_SIGNALS and not _hit_cpu_limit(usage):
             fault = (f"The process running your code was killed from outside ({reason}), not "
                      "by a limit of the grader (another program, or the machine ran out of "
-                     "memory). If grading again gives the same, tell the course staff.")
+                     "memory).")
+        if fault:
+            fault += " If grading again gives the same, tell the course staff."
             FAULTS.append(fault)
             return GraderFault(fault)
         return StudentCodeError(f"The process running your code stopped unexpectedly ({reason})."
                                 + (f"\nLast output of your code:\n{tail}" if tail else ""))
 
-    def _read_reply(self, timeout: float) -> Any:
+    def _read_reply(self, deadline: float) -> Any:
+        """The next message from the worker, by ``deadline`` (time.monotonic())."""
         fd = self.process.stdout.fileno()
-        deadline = time.monotonic() + timeout
         buffer = bytearray()
         needed = 8
         while len(buffer) < needed:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise subprocess.TimeoutExpired("probe", timeout)
+                raise subprocess.TimeoutExpired("probe", deadline)
             ready, _, _ = select.select([fd], [], [], remaining)
             if not ready:
                 continue
-            chunk = os.read(fd, max(needed - len(buffer), 1 << 16))
+            chunk = os.read(fd, needed - len(buffer))      # this message only, never the next
             if not chunk:
                 raise EOFError("student process ended")
             buffer += chunk

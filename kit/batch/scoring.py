@@ -9,7 +9,8 @@ test's message (a hidden test's inputs are never shown), else why no result came
 
 The status is ``grader_error``, never ``ok``, when points may have been lost to something
 other than the student's code: the grader did not finish, or it reported a ``fault`` (the
-student process killed from outside, autograder/grader/student_process.py).
+student process killed from outside, or dead before any student code ran:
+autograder/grader/student_process.py).
 """
 from __future__ import annotations
 
@@ -96,8 +97,8 @@ def score(messages: List[dict], parts: List[Part], timed_out: bool,
                                   [CheckOutcome(r.check, r.points, r.max_points, r.passed)
                                    for r in own]))
     if found.faults:
-        return ("grader_error", f"the student process was killed from outside, not by its "
-                f"limits ({len(found.faults)} time(s)): {found.faults[0]}", results)
+        return ("grader_error", f"the student process failed for a reason outside the "
+                f"student's code ({len(found.faults)} time(s)): {found.faults[0]}", results)
     if timed_out:
         return ("timeout", f"grading took longer than {timeout:g} s; parts finished before "
                 "that are scored", results)
