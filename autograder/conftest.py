@@ -38,9 +38,16 @@ def pytest_configure(config: pytest.Config) -> None:
 RUN_FIRST = "mnist"
 
 
+# Seconds of student code each test may use (rubric.toml [time]); its pytest timeout follows.
+STUDENT_SECONDS: dict = {}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
+    times = budget.TimeLimits.from_rubric(RUBRIC.time)
     for item in items:
-        part_and_check(item, RUBRIC)          # a test outside the rubric is a grader bug
+        part, _ = part_and_check(item, RUBRIC)    # a test outside the rubric is a grader bug
+        STUDENT_SECONDS[item.nodeid] = times.student_seconds(part.name)
+        item.add_marker(pytest.mark.timeout(times.test_timeout(part.name)))
     items.sort(key=lambda item: item.get_closest_marker(RUN_FIRST) is None)   # stable
 
 
@@ -63,11 +70,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_runtest_logstart(nodeid: str, location: tuple) -> None:
+    budget.start_test(STUDENT_SECONDS.get(nodeid))
     if budget.ACTIVE is not None:
         budget.ACTIVE.current = CHECK_OF.get(nodeid)
 
 
 def pytest_runtest_logfinish(nodeid: str, location: tuple) -> None:
+    budget.start_test(None)
     if budget.ACTIVE is not None and nodeid in CHECK_OF:
         budget.ACTIVE.finished(CHECK_OF[nodeid])
 

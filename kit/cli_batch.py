@@ -23,7 +23,7 @@ def cmd_grade_batch(args: argparse.Namespace) -> int:
         return 2
     options = settings.Settings(
         parts=parts, jobs=max(1, args.jobs), hidden=args.hidden, regrade=args.regrade,
-        timeout=args.timeout, call_timeout=args.call_timeout, test_timeout=args.test_timeout,
+        timeout=args.timeout, call_timeout=args.call_timeout,
         memory_mb=args.memory_mb, file_mb=args.file_mb, max_processes=args.max_processes,
         uid_base=args.uid_base, progress=not args.no_progress,
         limits=archive.Limits(args.max_members, args.max_unpacked_mb, args.max_file_mb))
@@ -139,16 +139,17 @@ def add_batch_commands(commands) -> None:
     p.add_argument("--regrade", action="store_true", help="grade again what is already graded")
     p.add_argument("--parts", nargs="+", default=[],
                    help="grade only these parts (numbers, names or groups; default: all)")
-    p.add_argument("--timeout", type=float, default=600, help="seconds per submission (600)")
-    p.add_argument("--call-timeout", type=float, default=30,
-                   help="seconds per call into student code (30)")
-    p.add_argument("--test-timeout", type=float, default=300, help="seconds per test (300)")
+    p.add_argument("--timeout", type=float, default=600,
+                   help="seconds of student code per submission, shared over its checks (600)")
+    p.add_argument("--call-timeout", type=float, default=None,
+                   help="seconds of student code per test (default: rubric.toml [time] call)")
     p.add_argument("--memory-mb", type=int, default=1024, help="address space of student code")
     p.add_argument("--file-mb", type=int, default=16, help="largest file student code may write")
     p.add_argument("--max-processes", type=int, default=64,
                    help="processes/threads of student code (as root only)")
     p.add_argument("--uid-base", type=int, default=64000,
-                   help="as root, job slot i runs student code as uid UID_BASE+i (unused uids)")
+                   help="as root, each job slot leases a uid from UID_BASE up that no user "
+                   "owns and no other batch uses")
     p.add_argument("--max-members", type=int, default=2000, help="files per archive")
     p.add_argument("--max-unpacked-mb", type=float, default=50, help="unpacked size per archive")
     p.add_argument("--max-file-mb", type=float, default=20, help="size of one archived file")

@@ -249,6 +249,20 @@ def build(directory: Path, work: Path, escape_to: Path) -> Dict[str, Expected]:
     return expected
 
 
+# SGD.step loops forever: it costs Parts 2.3, 2.6 and 3 (whose training calls step), nothing else.
+HANGING_SGD = ("        ### BEGIN SOLUTION\n        for param, velocity in zip(",
+               "        ### BEGIN SOLUTION\n        while True:\n            pass\n"
+               "        for param, velocity in zip(")
+HANGING_SGD_TOTAL = RUBRIC.total - sum(RUBRIC.by_number[n].points for n in ("2.3", "2.6", "3"))
+
+
+def hanging_sgd(work: Path) -> Path:
+    """The reference solution whose ``SGD.step`` never returns."""
+    tree = variant(work, "hanging_sgd")
+    replace_once(tree / "mytorch/optim/sgd.py", *HANGING_SGD)
+    return tree
+
+
 def correct_corpus(directory: Path, count: int, source: Optional[Path] = None) -> None:
     """``count`` copies of the reference solution as hand-ins (for throughput measurements)."""
     directory.mkdir(parents=True, exist_ok=True)

@@ -45,6 +45,12 @@ BUGS = [
           "        while True:\n            pass\n        for param, velocity in zip(")],
         ("1.1", "2.3"), {"sgd": 10.0}, ("did not finish within 2 s",),
         env={"AUTOGRADER_CALL_TIMEOUT": "2"}),
+    # The hang is in an earlier part: the worker is restarted and Part 2.3 keeps its points.
+    Bug("relu-hangs",
+        [("mytorch/nn/activations.py", "        return F.relu(x)",
+          "        while True:\n            pass")],
+        ("2.2", "2.3"), {"relu": 10.0}, ("did not finish within 2 s",),
+        env={"AUTOGRADER_CALL_TIMEOUT": "2"}, slow=True),
     # A name built at run time, which the static scan cannot see: the worker's guard stops it
     # (a plain `import torch` costs what the import policy says: tests/test_import_policy.py).
     Bug("mytorch-imports-torch-at-run-time",

@@ -50,6 +50,8 @@ class Rubric:
         self.by_number = {p.number: p for p in self.parts}
         # The platform bundles' settings ([platforms]): hidden_visibility, time_weights.
         self.platforms: Dict[str, object] = raw.get("platforms", {})
+        # Time limits ([time]): call, parts, grader (autograder/grader/budget.py reads them).
+        self.time: Dict[str, object] = raw["time"]
         self._check_references(path)
 
     def _check_references(self, path: Path) -> None:

@@ -1,14 +1,22 @@
 """The grader's handle on the student process (``autograder.worker``).
 
-``StudentProcess.run(probe, timeout=..., **args)`` sends one request and waits for the reply.
-A probe that raises, hangs, or kills the process becomes a ``StudentCodeError`` with a
-readable message; the process is restarted for the next call, so one broken function only
-fails the checks that use it.
+``StudentProcess.run(probe, **args)`` sends one request and waits for the reply, at most the
+time the running test has left (budget.py). A probe that raises, hangs, or kills the process
+becomes a ``StudentCodeError`` with a readable message. A process that timed out, died, or
+whose call was interrupted (pytest's own timeout, Ctrl-C) is killed and a fresh one serves the
+next call, so one broken function only fails the checks that use it.
+
+A process that dies before it says it is ready (before any student code runs: a broken
+installation, a library replaced while it was loading), or is killed by a signal that none of
+its limits sends (SIGKILL from outside: another program, the machine running out of memory),
+did not fail because of the student's code: that becomes a ``GraderFault``, listed in
+``FAULTS`` for a batch to retry the submission.
 """
 from __future__ import annotations
 
 import collections
 import os
+import resource
 import select
 import signal
 import subprocess
@@ -16,7 +24,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 from autograder.common import wire
 from autograder.common.paths import WORKER_DIR
@@ -40,13 +48,24 @@ class StudentCodeError(GradingFailure):
         self.kind, self.function, self.part, self.where = kind, function, part, where
 
 
+class GraderFault(StudentCodeError):
+    """The student process was killed by something other than its own limits."""
+
+
+FAULTS: List[str] = []        # every GraderFault of this run, in order
+# Signals that no limit of the worker sends, so they come from outside (except SIGKILL at
+# the CPU-time limit, told apart by the CPU time used).
+OUTSIDE_SIGNALS = {signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
+
+
 class StudentProcess:
     """A long-lived worker importing the target's mytorch, restarted after a failure.
 
     Limits come from the environment so that batch grading can tighten them:
     AUTOGRADER_MEMORY_MB (default 4096), AUTOGRADER_FILE_MB (64),
     AUTOGRADER_MAX_PROCESSES (0: no limit), AUTOGRADER_RUN_AS_UID (run as that uid when root),
-    AUTOGRADER_CALL_TIMEOUT (seconds per call, 30). Two more for the platform bundles:
+    AUTOGRADER_CALL_TIMEOUT (seconds of student code per test: rubric.toml [time]). Two more
+    for the platform bundles:
     AUTOGRADER_DEADLINE (one deadline for the whole run, shared out over the checks: see
     budget.py) and AUTOGRADER_WORKER_DIR (a copy of autograder/worker/ the student's uid can
     read, when the grader's own source is unreadable to it).
@@ -56,6 +75,7 @@ class StudentProcess:
         self.target = Path(target).resolve()
         self.function_parts = function_parts or {}
         self.process: Optional[subprocess.Popen] = None
+        self.ready = False
         self.stderr_tail: collections.deque = collections.deque(maxlen=40)
         self.live_output = False    # forward the student's stderr to ours (progress bars)
 
@@ -76,6 +96,7 @@ class StudentProcess:
         if uid and os.geteuid() == 0:
             extra = {"user": int(uid), "group": int(uid), "extra_groups": []}
         self.stderr_tail.clear()
+        self.ready = False                  # until the worker's first message, {"ready": True}
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, cwd=self.target, env=env,
                                         start_new_session=True, **extra)
@@ -105,21 +126,39 @@ class StudentProcess:
         self.process.wait()
         self.process = None
 
+    def _reap(self, seconds: float = 2.0) -> Optional[resource.struct_rusage]:
+        """Wait up to ``seconds`` for the process to end; its resource usage (None if it did
+        not end, or was already reaped)."""
+        deadline = time.monotonic() + seconds
+        while self.process.returncode is None:
+            try:
+                pid, status, usage = os.wait4(self.process.pid, os.WNOHANG)
+            except ChildProcessError:
+                return None
+            if pid:
+                self.process.returncode = os.waitstatus_to_exitcode(status)
+                return usage
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.01)
+        return None
+
     # ------------------------------------------------------------------ requests
     def run(self, probe: str, timeout: Optional[float] = None, live_output: bool = False,
             **args: Any) -> Any:
         """Run ``probes.<probe>(**args)`` in the student process and return its result.
 
-        ``timeout`` defaults to AUTOGRADER_CALL_TIMEOUT seconds (30). ``live_output`` shows
-        what the student process writes to stderr while the call runs (a progress bar).
+        The call may take what the running test has left of its seconds (``budget.limit``);
+        ``timeout`` caps it further and is required outside a test. ``live_output`` shows what
+        the student process writes to stderr while the call runs (a progress bar).
         """
-        if timeout is None:
-            timeout = float(os.environ.get("AUTOGRADER_CALL_TIMEOUT", "30"))
-        # Under AUTOGRADER_DEADLINE, at most this check's share of the time left; none left
-        # (an earlier call of the check hung): fail now rather than wait again.
+        # What the test has left (under AUTOGRADER_DEADLINE, at most the check's share); none
+        # left (an earlier call hung): fail now rather than wait again.
         timeout = budget.limit(timeout)
         if timeout <= 0:
             raise StudentCodeError(budget.OUT_OF_TIME)
+        if self.process is not None and self.process.poll() is not None:
+            self.close()                    # ended between calls: start afresh
         if self.process is None:
             self._start()
         # A crash report quotes only this call's output: an earlier call may have been a
@@ -129,19 +168,20 @@ class StudentProcess:
         try:
             self.process.stdin.write(wire.encode({"probe": probe, "args": args}))
             self.process.stdin.flush()
-            reply = self._read_reply(timeout)
+            deadline = time.monotonic() + timeout
+            if not self.ready:
+                self.ready = self._read_reply(deadline) == {"ready": True}
+            reply = self._read_reply(deadline)
         except subprocess.TimeoutExpired:
             self.close()
             raise StudentCodeError(
-                f"Your code did not finish within {timeout:g} s (an infinite loop, or a Python "
-                "loop over array elements where numpy would do it at once?).") from None
+                f"Your code did not finish within {_seconds(timeout)} s (an infinite loop, or a "
+                "Python loop over array elements where numpy would do it at once?).") from None
         except (EOFError, BrokenPipeError, wire.WireError) as error:
-            status = self.process.poll() if self.process else None
-            tail = "\n".join(list(self.stderr_tail)[-12:])
-            self.close()
-            raise StudentCodeError(
-                f"The process running your code stopped unexpectedly ({_exit_reason(status, error)})."
-                + (f"\nLast output of your code:\n{tail}" if tail else "")) from None
+            raise self._stopped(error) from None
+        except BaseException:
+            self.close()                    # interrupted: the process may still be running
+            raise
         finally:
             if live_output:
                 time.sleep(0.2)     # let the drain thread pass on the bar's last redraw
@@ -150,19 +190,42 @@ class StudentProcess:
             raise self._error(reply["error"])
         return reply.get("ok")
 
-    def _read_reply(self, timeout: float) -> Any:
+    def _stopped(self, error: BaseException) -> StudentCodeError:
+        """The error for a process that stopped answering; a GraderFault when it was killed
+        from outside."""
+        usage = None if isinstance(error, wire.WireError) else self._reap()
+        status = self.process.poll()
+        tail = "\n".join(list(self.stderr_tail)[-12:])
+        self.close()
+        reason = _exit_reason(status, error)
+        fault = ""
+        if not self.ready:
+            fault = (f"The process that runs your code ended before running any of it ({reason})"
+                     ": a problem of the grader's installation, not of your code.")
+        elif status is not None and -status in OUTSIDE_SIGNALS and not _hit_cpu_limit(usage):
+            fault = (f"The process running your code was killed from outside ({reason}), not "
+                     "by a limit of the grader (another program, or the machine ran out of "
+                     "memory).")
+        if fault:
+            fault += " If grading again gives the same, tell the course staff."
+            FAULTS.append(fault)
+            return GraderFault(fault)
+        return StudentCodeError(f"The process running your code stopped unexpectedly ({reason})."
+                                + (f"\nLast output of your code:\n{tail}" if tail else ""))
+
+    def _read_reply(self, deadline: float) -> Any:
+        """The next message from the worker, by ``deadline`` (time.monotonic())."""
         fd = self.process.stdout.fileno()
-        deadline = time.monotonic() + timeout
         buffer = bytearray()
         needed = 8
         while len(buffer) < needed:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise subprocess.TimeoutExpired("probe", timeout)
+                raise subprocess.TimeoutExpired("probe", deadline)
             ready, _, _ = select.select([fd], [], [], remaining)
             if not ready:
                 continue
-            chunk = os.read(fd, max(needed - len(buffer), 1 << 16))
+            chunk = os.read(fd, needed - len(buffer))      # this message only, never the next
             if not chunk:
                 raise EOFError("student process ended")
             buffer += chunk
@@ -233,6 +296,18 @@ def _echo(chunk: bytes) -> None:
         pass
 
 
+def _seconds(value: float) -> str:
+    """A time limit as a student reads it: 2 (not 1.9973), 1.5, 16."""
+    return f"{value:.2g}" if value < 10 else f"{value:.0f}"
+
+
+def _hit_cpu_limit(usage: Optional[resource.struct_rusage]) -> bool:
+    """Did the process use its CPU-time limit (inherited from the grader) up?"""
+    limit = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    return (usage is not None and limit != resource.RLIM_INFINITY
+            and usage.ru_utime + usage.ru_stime >= limit - 1)     # rlimits count whole seconds
+
+
 def _exit_reason(status: Optional[int], error: BaseException) -> str:
     if status is None:
         return f"{type(error).__name__}: {error}"
@@ -241,6 +316,5 @@ def _exit_reason(status: Optional[int], error: BaseException) -> str:
             name = signal.Signals(-status).name
         except ValueError:
             name = str(-status)
-        hint = " - often running out of memory" if name == "SIGKILL" else ""
-        return f"killed by signal {name}{hint}"
+        return f"killed by signal {name}"
     return f"exit code {status}"

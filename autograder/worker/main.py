@@ -100,6 +100,9 @@ def main() -> None:
     from autograder.common import wire
     from autograder.worker import probes
 
+    # Started, and nothing of the student's has run yet: a death before this is the grader's.
+    replies.write(wire.encode({"ready": True}))
+    replies.flush()
     while True:
         try:
             request = wire.read_message(requests)

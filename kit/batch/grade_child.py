@@ -54,9 +54,12 @@ def grade(conn: Any, job: Dict[str, Any]) -> None:
         if not os.path.realpath(autograder.__file__).startswith(os.path.realpath(root) + os.sep):
             raise RuntimeError(f"imported {autograder.__file__}, not the submission's copy")
         from autograder.grader.results import ResultCollector
+        from autograder.grader.student_process import FAULTS
 
         class Streaming(ResultCollector):
-            """Sends the list of collected tests, then each outcome as soon as it is known."""
+            """Sends the list of collected tests, then each outcome as soon as it is known, and
+            each kill of the student process from outside (a GraderFault)."""
+            faults_sent = 0
 
             def pytest_collection_modifyitems(self, items: list) -> None:
                 super().pytest_collection_modifyitems(items)
@@ -67,13 +70,16 @@ def grade(conn: Any, job: Dict[str, Any]) -> None:
                 if outcome is not None:
                     send({"outcome": [nodeid, outcome.part, outcome.check, outcome.passed,
                                       outcome.message[:4000], round(outcome.duration, 3)]})
+                for fault in FAULTS[self.faults_sent:]:
+                    send({"fault": fault[:1000]})
+                self.faults_sent = len(FAULTS)
 
         from autograder.grader.rubric import Rubric
         collector = Streaming(Rubric())
         autograder_dir = os.path.join(root, "autograder")
         args = [autograder_dir, "-c", os.path.join(autograder_dir, "pytest.ini"),
                 "--rootdir", root, "--target", job["target"], "-m", " or ".join(job["parts"]),
-                "-q", "--tb=no", "-p", "no:warnings", "-o", f"timeout={job['test_timeout']}"]
+                "-q", "--tb=no", "-p", "no:warnings"]
         if job["hidden"]:
             args.append("--hidden")
         code = pytest.main(args, plugins=[collector])

@@ -3,7 +3,8 @@
 Hand-ins are ``<student_id>.tar``, ``.tar.gz``, ``.tgz`` or ``.zip``. Every archive whose
 sha256 the same grader version already graded is skipped (``--regrade`` forces, ``--student``
 picks students and forces); the others are graded ``--jobs`` at a time, each in a job slot of
-its own (kit/batch/submission.py), and each result is stored as a new attempt in one
+its own (kit/batch/submission.py; as root, each slot holds the lease of a uid for the whole
+batch, kit/isolation/uids.py), and each result is stored as a new attempt in one
 transaction as soon as it is known. Ctrl-C stores what finished and discards what was
 running. The exports (CSV, feedback, plots) are then rebuilt from the whole gradebook.
 """
@@ -99,8 +100,6 @@ def grade_batch(submissions_dir: Path, out: Path, settings: Settings,
     manifest = course.read_manifest(inputs.manifest) if inputs.manifest else {}
     book = Gradebook(out / "gradebook.sqlite")
     load_course(book, inputs)
-    if uids.isolating():
-        uids.check_unused(settings.uid_base, settings.jobs)
     version = grader_version(settings)
     found = find_submissions(submissions_dir)
     times = submission_times(found, manifest)
@@ -174,20 +173,47 @@ def export_state(book: Gradebook) -> str:
 
 
 def _grade_pending(pending: List[Submission], book: Gradebook, settings: Settings) -> None:
+    leases = lease_slot_uids(settings)
+    try:
+        _grade_in_slots(pending, book, settings, leases)
+    finally:
+        for lease in leases:
+            if lease is not None:
+                lease.release()
+
+
+def lease_slot_uids(settings: Settings) -> List[Optional[uids.UidLease]]:
+    """As root, a leased uid per job slot, cleared of what a killed batch left; else None each."""
+    if not uids.isolating():
+        return [None] * settings.jobs
+    leases = uids.lease_uids(settings.uid_base, settings.jobs)
+    for lease in leases:
+        uids.kill_leftovers(lease)
+        uids.remove_files_of(lease)
+    taken = [lease.uid for lease in leases]
+    if taken != list(range(settings.uid_base, settings.uid_base + settings.jobs)):
+        print(f"Student code runs as uids {', '.join(map(str, taken))} (the others from "
+              f"{settings.uid_base} are in use).", flush=True)
+    return leases
+
+
+def _grade_in_slots(pending: List[Submission], book: Gradebook, settings: Settings,
+                    leases: List[Optional[uids.UidLease]]) -> None:
     from tqdm import tqdm
 
     context = grader_process.make_context()
-    grader_process.check_isolation(context, settings)
-    slots: "queue.Queue[int]" = queue.Queue()
-    for slot in range(settings.jobs):
-        slots.put(slot)
+    if leases[0] is not None:
+        grader_process.check_isolation(context, leases[0].uid)
+    slots: "queue.Queue[Optional[uids.UidLease]]" = queue.Queue()
+    for lease in leases:
+        slots.put(lease)
 
     def run(submission: Submission) -> Optional[Graded]:
-        slot = slots.get()
+        lease = slots.get()
         try:
-            return submission.grade(slot, context)
+            return submission.grade(lease, context)
         finally:
-            slots.put(slot)
+            slots.put(lease)
 
     recorded = set()
 

@@ -7,6 +7,11 @@ and check of that rubric, and its ``outcome`` names the same part and check. A c
 without an outcome (time-out, crash) fails its check. Feedback per part: what a forbidden
 import costs it (autograder/grader/import_policy.py), then per check the first failed test's
 message, public tests first (a hidden test's inputs are never shown), else why no result came.
+
+The status is ``grader_error``, never ``ok``, when points may have been lost to something
+other than the student's code: the grader did not finish, or it reported a ``fault`` (the
+student process killed from outside, or dead before any student code ran:
+autograder/grader/student_process.py).
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ class Messages:
     finished: Set[str] = field(default_factory=set)                   # those with an outcome
     done: object = None
     error: str = ""
+    faults: List[str] = field(default_factory=list)
 
 
 def validate(messages: List[dict], parts: List[Part]) -> Messages:
@@ -53,6 +59,8 @@ def validate(messages: List[dict], parts: List[Part]) -> Messages:
             found.done = message["done"]
         elif "grader_error" in message:
             found.error = str(message["grader_error"])[:1000]
+        elif isinstance(message.get("fault"), str):
+            found.faults.append(message["fault"][:1000])
     return found
 
 
@@ -91,6 +99,9 @@ def score(messages: List[dict], parts: List[Part], timed_out: bool, timeout: flo
                                   "\n".join(lines), duration,
                                   [CheckOutcome(r.check, r.points, r.max_points, r.passed)
                                    for r in own]))
+    if found.faults:
+        return ("grader_error", f"the student process failed for a reason outside the "
+                f"student's code ({len(found.faults)} time(s)): {found.faults[0]}", results)
     if timed_out:
         return ("timeout", f"grading took longer than {timeout:g} s; parts finished before "
                 "that are scored", results)

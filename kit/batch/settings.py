@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 
-from autograder.grader.rubric import Part
+from autograder.grader.rubric import Part, Rubric
 from kit.intake import archive
 
 
@@ -16,17 +16,22 @@ class Settings:
     jobs: int = 2
     hidden: bool = False
     regrade: bool = False
-    timeout: float = 600.0             # wall-clock seconds per submission
-    call_timeout: float = 30.0         # per call into student code (AUTOGRADER_CALL_TIMEOUT)
-    test_timeout: float = 300.0        # per test (pytest-timeout)
+    timeout: float = 600.0             # seconds of student code per submission (its deadline)
+    call_timeout: Optional[float] = None   # per test (AUTOGRADER_CALL_TIMEOUT); None: the rubric's
     memory_mb: int = 1024
     file_mb: int = 16
     max_processes: int = 64
-    uid_base: int = 64000
+    uid_base: int = 64000              # slot uids are leased from here up (kit/isolation/uids.py)
     limits: archive.Limits = field(default_factory=archive.Limits)
     shared: Optional[Path] = None      # per-batch read-only copies of SHARED_DIRECTORIES
     progress: bool = True
     stop: threading.Event = field(default_factory=threading.Event)   # set on Ctrl-C
+
+    @property
+    def wall_seconds(self) -> float:
+        """When the batch stops a grader: ``timeout`` for the student's code plus the grader's
+        own share (rubric.toml [time] grader)."""
+        return self.timeout + float(Rubric().time["grader"])
 
 
 class Interrupted(Exception):

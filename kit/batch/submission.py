@@ -6,6 +6,10 @@ autograder (root-owned, read-only to the student), run a grader process of its o
 (kit/batch/grader_process.py), score its validated messages with what the imports cost
 (kit/batch/scoring.py). Then kill
 what the slot's uid left running, delete its files, and remove the directory.
+
+A ``grader_error`` (the grader died, or the student process was killed by something other
+than its limits) is not the student's doing: the submission is graded once more from the
+archive, and only a second ``grader_error`` is recorded.
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from kit.gradebook.records import Graded, PartResult
 from kit.graderfiles import SHARED_DIRECTORIES, copy_autograder
 from kit.intake import archive
 from kit.isolation import sandbox, scratch, uids
+from kit.isolation.uids import UidLease
 
 
 class Submission:
@@ -43,22 +48,30 @@ class Submission:
     def zero_parts(self, feedback: str) -> List[PartResult]:
         return [PartResult(p.number, p.name, 0.0, p.points, feedback) for p in self.settings.parts]
 
-    def grade(self, slot: int, context) -> Optional[Graded]:
-        """Grade in job slot ``slot``; None when the batch is interrupted meanwhile."""
+    def grade(self, lease: Optional[UidLease], context) -> Optional[Graded]:
+        """Grade in a job slot (``lease``: its uid, None without root); None when the batch is
+        interrupted meanwhile. A grader_error is graded once more."""
         started = time.monotonic()
+        graded = self._attempt(lease, context, started)
+        if graded is not None and graded.status == "grader_error":
+            graded = self._attempt(lease, context, started)
+            if graded is not None and graded.status == "grader_error":
+                graded.reason = f"twice in a row: {graded.reason}"
+        return graded
+
+    def _attempt(self, lease: Optional[UidLease], context, started: float) -> Optional[Graded]:
         work = scratch.make_dir("grade")
-        uid = self.settings.uid_base + slot if uids.isolating() else None
         try:
-            return self._grade_in(work, uid, started, context)
+            return self._grade_in(work, lease.uid if lease else None, started, context)
         except Interrupted:
             return None
         except Exception as error:                         # noqa: BLE001 - one row, batch goes on
             return self.result("grader_error", f"the batch grader failed: {error}",
                                self.zero_parts("not graded: internal error"), started)
         finally:
-            uids.kill_leftovers(uid, work)
-            if uid is not None:
-                uids.remove_files_of(uid)
+            uids.kill_leftovers(lease, work)
+            if lease is not None:
+                uids.remove_files_of(lease)
             shutil.rmtree(work, ignore_errors=True)
 
     def _grade_in(self, work: Path, uid: Optional[int], started: float, context) -> Graded:
@@ -77,7 +90,7 @@ class Submission:
         job = self._prepare(work, target, uid)
         messages, timed_out, exitcode = grader_process.run_grader(job, context, settings)
         status, reason, parts = scoring.score(messages, settings.parts, timed_out,
-                                              settings.timeout, verdict.forfeited)
+                                              settings.wall_seconds, verdict.forfeited)
         if status == "grader_error" and exitcode:
             log = Path(job["log"]).read_bytes()[-1500:].decode("utf-8", "replace")
             reason += f" (grader exit code {exitcode}; log tail: {log.strip()[-500:]})"
@@ -98,17 +111,19 @@ class Submission:
         private.mkdir(mode=0o700)
         scratch_dir = work / "scratch"
         scratch_dir.mkdir(mode=0o700)
-        env = {"AUTOGRADER_CALL_TIMEOUT": str(settings.call_timeout),
+        env = {"AUTOGRADER_DEADLINE": str(settings.timeout),
                "AUTOGRADER_MEMORY_MB": str(settings.memory_mb),
                "AUTOGRADER_FILE_MB": str(settings.file_mb),
                "AUTOGRADER_MAX_PROCESSES": str(settings.max_processes),
                "TMPDIR": str(scratch_dir), "HOME": str(scratch_dir),
                "MPLCONFIGDIR": str(scratch_dir), "MPLBACKEND": "Agg"}
+        if settings.call_timeout is not None:
+            env["AUTOGRADER_CALL_TIMEOUT"] = str(settings.call_timeout)
         if uid is not None:
             env["AUTOGRADER_RUN_AS_UID"] = str(uid)
             uids.chown_tree(target, uid)
             uids.chown_tree(scratch_dir, uid)
         return {"grader_root": str(grader_root), "target": str(target), "env": env,
                 "parts": [p.name for p in settings.parts], "hidden": settings.hidden,
-                "log": str(private / "grader.log"), "test_timeout": settings.test_timeout,
-                "cpu_seconds": int(settings.timeout) + 30, "hide": sandbox.hidden_paths(work)}
+                "log": str(private / "grader.log"), "cpu_seconds": int(settings.wall_seconds),
+                "hide": sandbox.hidden_paths(work)}

@@ -1,10 +1,15 @@
-"""Uids that run student code: check them, give them files, probe them, clean up after them.
+"""Uids that run student code: lease them, give them files, probe them, clean up after them.
 
-A batch run as root gives each job slot a uid of its own (``--uid-base`` + slot); the platform
-bundles use ``nobody``. Standard library only: the platform bundles ship this file.
+A batch run as root gives each job slot a uid of its own, leased for the batch's lifetime
+(``lease_uids``): an exclusive ``flock`` on ``LOCK_DIR/mytorch-uid-<uid>.lock``, so two batches
+on one machine never run student code under the same uid, and the kernel releases the lease
+when the batch ends, however it ends. Killing a uid's processes and deleting its files needs
+that uid's lease. The platform bundles use ``nobody``. Standard library only: the platform
+bundles ship this file.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import pwd
 import shutil
@@ -16,6 +21,10 @@ from pathlib import Path
 from typing import Callable, List, Optional
 
 SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")
+# Where the uid leases live: one fixed place per machine, so that every batch sees them.
+LOCK_DIR = Path("/run/lock") if os.path.isdir("/run/lock") else Path("/tmp")
+LOCK_NAME = "mytorch-uid-{uid}.lock"
+LEASE_RANGE = 1000          # a batch looks for free uids among UID_BASE .. UID_BASE+999
 
 
 def isolating() -> bool:
@@ -23,15 +32,76 @@ def isolating() -> bool:
     return os.geteuid() == 0
 
 
-def check_unused(uid_base: int, count: int) -> None:
-    """Exit unless uids uid_base..uid_base+count-1 belong to nobody: their processes get killed."""
-    for uid in range(uid_base, uid_base + count):
-        try:
-            name = pwd.getpwuid(uid).pw_name
-        except KeyError:
+class UidLease:
+    """This process's exclusive use of ``uid`` on this machine, until ``release()`` or its end."""
+
+    def __init__(self, uid: int, fd: int) -> None:
+        self.uid, self._fd = uid, fd
+
+    @property
+    def held(self) -> bool:
+        return self._fd >= 0
+
+    def release(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)              # closing the only descriptor drops the flock
+            self._fd = -1
+
+
+def try_lease(uid: int, directory: Path = LOCK_DIR) -> Optional[UidLease]:
+    """Lease ``uid``, or None when another process holds it.
+
+    Only a lock file of our own uid counts (another's could be unlinked by its owner while
+    locked); and the file must still be the one at the path once locked."""
+    path = directory / LOCK_NAME.format(uid=uid)
+    for _ in range(3):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        opened = os.fstat(fd)
+        if opened.st_uid != os.geteuid():
+            os.close(fd)
+            os.unlink(path)
             continue
-        raise SystemExit(f"error: uid {uid} belongs to the user '{name}'; choose --uid-base so "
-                         f"that {uid_base}..{uid_base + count - 1} are unused")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        try:
+            current = os.stat(path, follow_symlinks=False).st_ino
+        except FileNotFoundError:
+            current = None
+        if current == opened.st_ino:
+            return UidLease(uid, fd)
+        os.close(fd)
+    return None
+
+
+def lease_uids(base: int, count: int, directory: Path = LOCK_DIR) -> List[UidLease]:
+    """``count`` uids from ``base`` up that no user owns and no other process has leased."""
+    leases: List[UidLease] = []
+    for uid in range(base, base + LEASE_RANGE):
+        if len(leases) == count:
+            return leases
+        if _has_user(uid):
+            continue
+        lease = try_lease(uid, directory)
+        if lease is not None:
+            leases.append(lease)
+    if len(leases) == count:
+        return leases
+    for lease in leases:
+        lease.release()
+    raise SystemExit(f"error: fewer than {count} free uids in {base}..{base + LEASE_RANGE - 1} "
+                     f"(owned by users or leased by running batches: {directory}/"
+                     f"{LOCK_NAME.format(uid='*')}); choose another --uid-base")
+
+
+def _has_user(uid: int) -> bool:
+    try:
+        pwd.getpwuid(uid)
+    except KeyError:
+        return False
+    return True
 
 
 def python_fails_as(uid: int) -> str:
@@ -75,11 +145,24 @@ def _uid_of(pid: str) -> int:
     return -1
 
 
-def kill_leftovers(uid: Optional[int], work: Path) -> None:
-    """Kill the processes of ``uid`` and those naming ``work`` (fork bombs, orphans)."""
+def _uid_of_lease(lease: Optional[UidLease]) -> Optional[int]:
+    if lease is None:
+        return None
+    if not lease.held:
+        raise RuntimeError(f"uid {lease.uid}: its lease is released; its processes and files "
+                           "may be another batch's now")
+    return lease.uid
+
+
+def kill_leftovers(lease: Optional[UidLease], work: Optional[Path] = None) -> None:
+    """Kill the processes of the leased uid and those naming ``work`` (fork bombs, orphans)."""
+    uid = _uid_of_lease(lease)
+
     def match(pid: str) -> bool:
         if uid is not None and _uid_of(pid) == uid:
             return True
+        if work is None:
+            return False
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
             return str(work).encode() in handle.read()
     for _ in range(20):
@@ -94,8 +177,9 @@ def kill_leftovers(uid: Optional[int], work: Path) -> None:
         time.sleep(0.05)
 
 
-def remove_files_of(uid: int) -> None:
-    """Delete what ``uid`` left in the shared temporary directories."""
+def remove_files_of(lease: UidLease) -> None:
+    """Delete what the leased uid left in the shared temporary directories."""
+    uid = _uid_of_lease(lease)
     for directory in SHARED_TEMP:
         try:
             entries = list(os.scandir(directory))
