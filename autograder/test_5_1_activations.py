@@ -25,16 +25,6 @@ def test_tanh(student, rng, shape):
                      grad_hint=HINTS["tanh"], mistakes=mistakes)
 
 
-@pytest.mark.check("tanh")
-def test_tanh_in_a_graph_and_on_constants(student, rng):
-    check_expression(student, "tanh_of_sum", {"a": rng.normal(size=(3, 4)),
-                                              "b": rng.normal(size=(4,))}, [True, True],
-                     what="Tanh()(a + b)", upstream=rng.normal(size=(3, 4)),
-                     grad_hint=HINTS["tanh"])
-    check_expression(student, "tanh", {"x": rng.normal(size=(3, 3))}, [False],
-                     what="Tanh()(x) on a constant x")
-
-
 @pytest.mark.check("sigmoid")
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_sigmoid(student, rng, shape):
@@ -46,14 +36,16 @@ def test_sigmoid(student, rng, shape):
                      upstream=upstream, grad_hint=HINTS["sigmoid"], mistakes=mistakes)
 
 
-@pytest.mark.check("sigmoid")
-def test_sigmoid_in_a_graph_and_on_constants(student, rng):
-    check_expression(student, "sigmoid_of_sum", {"a": rng.normal(size=(3, 4)),
+@pytest.mark.parametrize("name,layer", [
+    pytest.param("tanh", "Tanh", marks=pytest.mark.check("tanh"), id="tanh"),
+    pytest.param("sigmoid", "Sigmoid", marks=pytest.mark.check("sigmoid"), id="sigmoid")])
+def test_in_a_graph_and_on_constants(student, rng, name, layer):
+    check_expression(student, f"{name}_of_sum", {"a": rng.normal(size=(3, 4)),
                                                  "b": rng.normal(size=(4,))}, [True, True],
-                     what="Sigmoid()(a + b)", upstream=rng.normal(size=(3, 4)),
-                     grad_hint=HINTS["sigmoid"])
-    check_expression(student, "sigmoid", {"x": rng.normal(size=(3, 3))}, [False],
-                     what="Sigmoid()(x) on a constant x")
+                     what=f"{layer}()(a + b)", upstream=rng.normal(size=(3, 4)),
+                     grad_hint=HINTS[name])
+    check_expression(student, name, {"x": rng.normal(size=(3, 3))}, [False],
+                     what=f"{layer}()(x) on a constant x")
 
 
 @pytest.mark.check("stability")

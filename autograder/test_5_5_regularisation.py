@@ -13,6 +13,10 @@ from autograder.grader.optimizer_checks import check_optimizer
 
 pytestmark = pytest.mark.regularisation
 
+# Adam and AdamW, the same settings: their trajectories differ only in where the decay goes.
+ADAM_OPTIONS = [{"lr": 0.01, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.1},
+                {"lr": 0.1, "betas": (0.5, 0.9), "eps": 1e-6, "weight_decay": 0.5}]
+
 
 @pytest.mark.check("sgd")
 @pytest.mark.parametrize("options", [{"lr": 0.1, "weight_decay": 0.1},
@@ -22,19 +26,13 @@ def test_sgd_weight_decay(student, rng, options):
 
 
 @pytest.mark.check("adam")
-@pytest.mark.parametrize("options", [{"lr": 0.01, "betas": (0.9, 0.999), "eps": 1e-8,
-                                      "weight_decay": 0.1},
-                                     {"lr": 0.1, "betas": (0.5, 0.9), "eps": 1e-6,
-                                      "weight_decay": 0.5}], ids=str)
+@pytest.mark.parametrize("options", ADAM_OPTIONS, ids=str)
 def test_adam_weight_decay(student, rng, options):
     check_optimizer(student, rng, "adam", options)
 
 
 @pytest.mark.check("adamw")
-@pytest.mark.parametrize("options", [{"lr": 0.01, "betas": (0.9, 0.999), "eps": 1e-8,
-                                      "weight_decay": 0.1},
-                                     {"lr": 0.1, "betas": (0.5, 0.9), "eps": 1e-6,
-                                      "weight_decay": 0.5}], ids=str)
+@pytest.mark.parametrize("options", ADAM_OPTIONS, ids=str)
 def test_adamw(student, rng, options):
     check_optimizer(student, rng, "adamw", options)
 

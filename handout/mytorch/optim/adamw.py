@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from typing import Iterable, Tuple
 
-import numpy as np
-
 from mytorch.optim.adam import Adam
 from mytorch.tensor import Tensor
 
@@ -12,17 +10,18 @@ from mytorch.tensor import Tensor
 class AdamW(Adam):
     """AdamW (Loshchilov & Hutter, 2019), as ``torch.optim.AdamW``.
 
-    The decay is decoupled from the gradient: at every step, first shrink the weights,
+    The decay is decoupled from the gradient: at every step, first shrink each parameter
+    that has a gradient,
         W <- W - lr * weight_decay * W
-    then take Adam's step with the plain gradient g (m, v, m_hat, v_hat as in Adam, without
-    weight decay in g: this step replaces Adam.step). Parameters without a gradient are left
-    alone.
+    then take Adam's step (Adam.step) with the plain gradient: Adam's own, coupled
+    weight_decay stays 0.
     """
 
     def __init__(self, params: Iterable[Tensor], lr: float = 0.001,
                  betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.01) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay)
+        super().__init__(params, lr, betas, eps)
+        self.decoupled_weight_decay = weight_decay
 
     def step(self) -> None:
         """Update every parameter's ``.data`` in place."""
