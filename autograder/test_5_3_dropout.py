@@ -4,7 +4,7 @@ A random mask cannot match PyTorch's bit for bit, so the layer reports the mask 
 (``Dropout.mask``) and the checks compare, exactly, what PyTorch's dropout gives with that
 mask: out = x * mask / (1 - p), dL/dx = upstream * mask / (1 - p). The masks themselves
 must keep 1 - p of the entries (a binomial test, TOLERANCE_SIGMAS standard deviations wide:
-a correct layer fails it about once in 3.5 million runs) and be drawn afresh for each call.
+a correct layer fails it about once in 1.7 million) and be drawn afresh for each call.
 """
 import numpy as np
 import pytest
@@ -39,8 +39,9 @@ def _kept(mask, p: float, context: str) -> np.ndarray:
     return np.asarray(mask) != 0
 
 
+# Not p = 0: PyTorch then returns x itself (a leaf, no mask), and so may a student's layer.
 @pytest.mark.check("train")
-@pytest.mark.parametrize("p", [0.3, 0.8, 0.0])
+@pytest.mark.parametrize("p", [0.3, 0.8])
 def test_dropout_train(student, rng, p):
     x, upstream, got = _run(student, rng, p)
     what = f"Dropout({p}) in training mode"
@@ -53,18 +54,18 @@ def test_dropout_train(student, rng, p):
         expected = reference.numpy(reference.tensor(x) * reference.tensor(keep) / (1 - p))
         check_close(report["out"], expected, what=f"{what}, call {call}: output", context=context,
                     hint=HINTS["dropout_scale"],
-                    mistakes={HINTS["dropout_scale"]: x * keep} if p else None)
+                    mistakes={HINTS["dropout_scale"]: x * keep})
         check_output_flags(report["out_flags"], True, what=what, context=context)
         check_grad(report["x"], upstream * keep / (1 - p), what=f"{what}, call {call}: "
                    "gradient of x", context=context, hint=HINTS["dropout_scale"],
-                   mistakes={HINTS["dropout_scale"]: upstream * keep} if p else None)
+                   mistakes={HINTS["dropout_scale"]: upstream * keep})
     kept = np.mean(masks)
     sigma = np.sqrt(p * (1 - p) / (len(masks) * masks[0].size))
     if abs(kept - (1 - p)) > TOLERANCE_SIGMAS * sigma:
         fail(f"{what}: the fraction of entries kept", f"expected {1 - p:g} (within "
              f"{TOLERANCE_SIGMAS * sigma:.2g}), got {kept:.4f}", context,
              HINTS["dropout_mask"])
-    if 0 < p and np.array_equal(masks[0], masks[1]):
+    if np.array_equal(masks[0], masks[1]):
         fail(f"{what}: the masks of two calls", "are the same", context, HINTS["dropout_mask"])
 
 
