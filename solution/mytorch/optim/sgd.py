@@ -32,13 +32,17 @@ class SGD(Optimizer):
         for param, velocity in zip(self.params, self.velocities):
             if param.grad is None:
                 continue
-            grad = param.grad.data
-            if self.weight_decay:
-                grad = grad + self.weight_decay * param.data
+            # weight_decay: the L2 term wd * W joins the gradient, so lr * wd * W (W before
+            # this step) joins both the velocity and the update.
+            decay = self.lr * self.weight_decay * param.data
             if self.momentum:
                 velocity *= self.momentum
-                velocity -= self.lr * grad
+                velocity -= self.lr * param.grad.data
                 param.data += velocity
             else:
-                param.data -= self.lr * grad
+                param.data -= self.lr * param.grad.data
+            if self.weight_decay:
+                if self.momentum:
+                    velocity -= decay
+                param.data -= decay
         ### END SOLUTION
