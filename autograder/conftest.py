@@ -28,7 +28,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for part in RUBRIC.parts:
+    for part in RUBRIC.all_parts:
         config.addinivalue_line("markers", f"{part.name}: Part {part.number} {part.title}")
     config.addinivalue_line("markers", "check(name): the rubric check a test counts for")
 
@@ -62,7 +62,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     for item in session.items:
         part, check = part_and_check(item, RUBRIC)
         CHECK_OF[item.nodeid] = (part.number, check)
-    names = {p.number: p.name for p in RUBRIC.parts}
+    names = {p.number: p.name for p in RUBRIC.all_parts}
     configured = RUBRIC.platforms.get("time_weights", {})
     budget.ACTIVE = budget.Budget(seconds, budget.weights_for(set(CHECK_OF.values()), names,
                                                               configured))

@@ -1,4 +1,5 @@
 """What a student reads: the feedback names the check, the input, the error and the mistake."""
+import functools
 import io
 import os
 import re
@@ -99,7 +100,12 @@ def test_inputs_are_printed_when_small_and_summarised_when_large():
 @pytest.mark.parametrize("model,torch_optimizer,options", [
     (sgd_trajectory, torch.optim.SGD, {"lr": 0.1, "momentum": 0.9}),
     (adam_trajectory, torch.optim.Adam, {"lr": 0.05, "betas": (0.5, 0.9), "eps": 1e-6}),
-])
+    (sgd_trajectory, torch.optim.SGD, {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.1}),
+    (adam_trajectory, torch.optim.Adam, {"lr": 0.05, "betas": (0.5, 0.9), "eps": 1e-6,
+                                         "weight_decay": 0.3}),
+    (functools.partial(adam_trajectory, decoupled=True), torch.optim.AdamW,
+     {"lr": 0.05, "betas": (0.5, 0.9), "eps": 1e-6, "weight_decay": 0.3}),
+], ids=["sgd", "adam", "sgd-weight-decay", "adam-weight-decay", "adamw"])
 def test_optimizer_models_are_right_when_no_mistake_is_made(model, torch_optimizer, options):
     """The wrong answers are variations of a numpy model; unvaried, it must agree with torch."""
     rng = np.random.default_rng(0)

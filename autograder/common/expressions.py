@@ -5,6 +5,9 @@ grader) and tensors, and returns a dict of named tensors: ``"out"`` is the resul
 entry is an intermediate whose ``.grad`` must stay None. Only operators shared by both
 libraries are used (``+ - * / @ .reshape .log .exp .sum``); the rest goes through ``ops``
 (``ops.transpose``: MyTorch designs have ``.T`` as a property or as a method ``T()``).
+A layer or function of the student's package is reached with
+``ops.find(mytorch="nn.activations.Tanh", torch="nn.Tanh")``: the student's object in the
+student process, PyTorch's (a path in ``torch``, or a callable) in the grader.
 
 Each computation uses only the operations given in the handout and those of the part it
 grades (docs/grading-principle.md): Part 1.2's graphs use Add, Log, Reshape and Transpose,
@@ -150,3 +153,61 @@ def matmul(ops, a, b):
 @expression
 def exp(ops, a):
     return {"out": a.exp()}
+
+
+# Part 5, the extension track: layers reached through ops.find ---------------------------
+def _layer(ops, mytorch: str, torch, *args):
+    """A new layer of the student's package, or PyTorch's equivalent."""
+    return ops.find(mytorch=f"nn.{mytorch}", torch=torch)(*args)
+
+
+@expression
+def tanh(ops, a):
+    return {"out": _layer(ops, "activations.Tanh", "nn.Tanh")(a)}
+
+
+@expression
+def sigmoid(ops, a):
+    return {"out": _layer(ops, "activations.Sigmoid", "nn.Sigmoid")(a)}
+
+
+@expression
+def sigmoid_of_sum(ops, a, b):
+    """Sigmoid inside a graph (Add is given): the backward must use grad_output."""
+    c = a + b
+    return {"out": _layer(ops, "activations.Sigmoid", "nn.Sigmoid")(c), "c": c}
+
+
+@expression
+def tanh_of_sum(ops, a, b):
+    c = a + b
+    return {"out": _layer(ops, "activations.Tanh", "nn.Tanh")(c), "c": c}
+
+
+@expression
+def leaky_relu(ops, a):
+    """The default slope (0.01) and another one, added (Add is given)."""
+    default = _layer(ops, "activations.LeakyReLU", "nn.LeakyReLU")(a)
+    steep = _layer(ops, "activations.LeakyReLU", "nn.LeakyReLU", 0.2)(a)
+    return {"out": default + steep, "default": default, "steep": steep}
+
+
+@expression
+def gelu(ops, a):
+    return {"out": _layer(ops, "activations.GELU", "nn.GELU")(a)}
+
+
+@expression
+def mse(ops, predicted, target):
+    return {"out": _layer(ops, "loss.MSELoss", "nn.MSELoss")(predicted, target)}
+
+
+def _torch_l1(parameters, strength):
+    """The L1 penalty with PyTorch's Tensor methods (PyTorch has no such function)."""
+    return strength * sum(p.abs().sum() for p in parameters)
+
+
+@expression
+def l1_penalty(ops, a, b):
+    penalty = ops.find(mytorch="nn.functional.l1_penalty", torch=_torch_l1)([a, b], 0.01)
+    return {"out": penalty}

@@ -27,7 +27,7 @@ from autograder.grader.rubric import Rubric
 
 
 def parse_args(argv: Optional[List[str]], rubric: Rubric) -> argparse.Namespace:
-    names = ", ".join(f"{p.number}/{p.name}" for p in rubric.parts)
+    names = ", ".join(f"{p.number}/{p.name}" for p in rubric.all_parts)
     parser = argparse.ArgumentParser(
         prog="grade.sh", description="Grade a MyTorch implementation against PyTorch.",
         epilog=f"Parts: {names}. Groups: " + ", ".join(

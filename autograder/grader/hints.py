@@ -116,6 +116,55 @@ HINTS = {
                              "of g[n, o, i, j], not the mean.",
     "conv2d_bias_grad_spatial": "the bias gradient is not summed over the spatial axes: "
                                 "dL/db[o] = sum over n, i, j of g[n, o, i, j].",
+    # Part 5, the extension track
+    "tanh": "tanh's derivative is 1 - tanh(x)**2 (use the saved output), times grad_output.",
+    "sigmoid": "sigmoid's derivative is s * (1 - s) with s = sigmoid(x), times grad_output.",
+    "sigmoid_stable": "e**-x overflows for x << 0 (and e**x for x >> 0): use z = e**-|x| <= 1, "
+                      "sigmoid = 1 / (1 + z) where x >= 0 and z / (1 + z) where x < 0.",
+    "sigmoid_derivative_of_input": "the derivative was taken as x * (1 - x): it is s * (1 - s) "
+                                   "with s = sigmoid(x), the OUTPUT.",
+    "tanh_derivative_missing_square": "tanh's derivative is 1 - tanh(x)**2: the square is "
+                                      "missing.",
+    "leaky_relu": "leaky_relu(x) = x where x > 0, else negative_slope * x; its derivative is 1 "
+                  "or negative_slope (at 0: negative_slope, as in PyTorch); negative_slope "
+                  "comes from the constructor (default 0.01).",
+    "gelu": "GELU(x) = x * Phi(x) with Phi(x) = (1 + erf(x / sqrt(2))) / 2 (PyTorch's exact "
+            "form, not the tanh approximation); d/dx = Phi(x) + x * e**(-x**2 / 2) / sqrt(2 pi).",
+    "mse": "MSELoss is the MEAN over every entry of (predicted - target)**2; its gradient is "
+           "2 * (predicted - target) / n times grad_output, and the negative of that for target.",
+    "mse_sum": "the squared errors were summed: MSELoss averages them over all entries.",
+    "mse_no_two": "the gradient misses the factor 2: d/dp (p - t)**2 = 2 (p - t).",
+    "dropout_scale": "inverted dropout scales what it keeps by 1 / (1 - p), in training only, so "
+                     "that the expected output equals the input.",
+    "dropout_mask": "keep each entry with probability 1 - p (mask = random >= p), draw a new "
+                    "mask for every call, and store the one used in self.mask.",
+    "dropout_eval": "in eval mode (is_train False after eval()) Dropout returns its input "
+                    "unchanged: no mask, no scaling.",
+    "init_fans": "for a weight (out, in, *kernel): fan_in = in * prod(kernel), fan_out = out * "
+                 "prod(kernel); Kaiming's mode picks one of them.",
+    "init_gain": "calculate_gain: linear/sigmoid 1, tanh 5/3, relu sqrt(2), leaky_relu "
+                 "sqrt(2 / (1 + a**2)); Kaiming passes its a as the slope.",
+    "init_uniform": "U(-b, b) has std b / sqrt(3): a uniform initialiser's bound is sqrt(3) "
+                    "times the std of its normal twin.",
+    "init_in_place": "an initialiser fills tensor.data in place (keeping its shape) and returns "
+                     "the same tensor.",
+    "weight_decay": "weight_decay adds wd * W to the gradient before the usual step (PyTorch's "
+                    "coupled L2 form): g = grad + wd * W.",
+    "weight_decay_ignored": "weight_decay has no effect: the parameters follow the trajectory of "
+                            "the optimizer without it.",
+    "weight_decay_sign": "the decay pushes the weights away from 0: g = grad + wd * W (plus, "
+                         "since the step subtracts g).",
+    "adam_decay_decoupled": "Adam's weight_decay is the coupled form, g = grad + wd * W going "
+                            "through m and v; shrinking W directly is AdamW.",
+    "adamw": "AdamW shrinks the weights first, W <- W - lr * wd * W, then takes Adam's step with "
+             "the plain gradient (no wd * W in m and v).",
+    "adamw_coupled": "this is Adam's coupled weight decay (wd * W added to the gradient); AdamW "
+                     "decouples it: W <- W - lr * wd * W, then Adam's step with the plain "
+                     "gradient.",
+    "adamw_decay_without_lr": "the decoupled decay is scaled by lr too: W <- W * (1 - lr * wd), "
+                              "not W * (1 - wd).",
+    "l1": "the L1 penalty is strength * sum |W| over every parameter, built from graph "
+          "operations so that backward adds strength * sign(W) (0 at W = 0) to each gradient.",
 }
 
 

@@ -13,10 +13,12 @@ from autograder.grader.hints import HINTS
 
 
 def sgd_trajectory(params, grads, lr: float, momentum: float = 0.0, sign: float = -1.0,
-                   keep_velocity: bool = True, update_first: bool = False) -> list:
+                   keep_velocity: bool = True, update_first: bool = False,
+                   weight_decay: float = 0.0) -> list:
     """Parameters after every step of SGD written with the given (possibly wrong) choices.
 
-    The right one is v <- momentum * v + sign * lr * g (sign -1), then W <- W + v.
+    The right one is v <- momentum * v + sign * lr * g (sign -1), then W <- W + v, with
+    g = grad + weight_decay * W (PyTorch's coupled L2 form).
     ``update_first`` moves W with the old velocity before updating v.
     """
     params = [np.array(p, dtype=np.float64) for p in params]
@@ -24,6 +26,7 @@ def sgd_trajectory(params, grads, lr: float, momentum: float = 0.0, sign: float 
     history = []
     for step_grads in grads:
         for k, g in enumerate(step_grads):
+            g = g + weight_decay * params[k]
             old = velocities[k] if keep_velocity else np.zeros_like(g)
             new = momentum * old + sign * lr * g
             params[k] = params[k] + (old if update_first else new)
@@ -32,24 +35,34 @@ def sgd_trajectory(params, grads, lr: float, momentum: float = 0.0, sign: float 
     return history
 
 
-def sgd_mistakes(params, grads, lr: float, momentum: float = 0.0) -> dict:
-    """{hint text: trajectory} for the usual mistakes in SGD and SGD with momentum."""
+def sgd_mistakes(params, grads, lr: float, momentum: float = 0.0,
+                 weight_decay: float = 0.0) -> dict:
+    """{hint text: trajectory} for the usual mistakes in SGD, with momentum or weight decay."""
+    options = {"lr": lr, "momentum": momentum, "weight_decay": weight_decay}
+    if weight_decay:
+        return {HINTS["weight_decay_ignored"]: sgd_trajectory(params, grads, lr, momentum),
+                HINTS["weight_decay_sign"]: sgd_trajectory(params, grads, lr, momentum,
+                                                           weight_decay=-weight_decay)}
     if not momentum:
-        return {HINTS["sgd_sign"]: sgd_trajectory(params, grads, lr, sign=1.0)}
-    return {HINTS["momentum_sign"]: sgd_trajectory(params, grads, lr, momentum, sign=1.0),
-            HINTS["momentum_ignored"]: sgd_trajectory(params, grads, lr, momentum,
+        return {HINTS["sgd_sign"]: sgd_trajectory(params, grads, **options, sign=1.0)}
+    return {HINTS["momentum_sign"]: sgd_trajectory(params, grads, **options, sign=1.0),
+            HINTS["momentum_ignored"]: sgd_trajectory(params, grads, **options,
                                                       keep_velocity=False),
-            HINTS["momentum_order"]: sgd_trajectory(params, grads, lr, momentum,
+            HINTS["momentum_order"]: sgd_trajectory(params, grads, **options,
                                                     update_first=True)}
 
 
 def adam_trajectory(params, grads, lr: float = 0.001, betas=(0.9, 0.999), eps: float = 1e-8,
                     bias_correction: bool = True, eps_inside: bool = False,
-                    sign: float = -1.0, efficient: bool = False) -> list:
+                    sign: float = -1.0, efficient: bool = False, weight_decay: float = 0.0,
+                    decoupled: bool = False, decay_rate: float = 0.0) -> list:
     """Parameters after every step of Adam written with the given (possibly wrong) choices.
 
     The right one: m <- b1 m + (1 - b1) g, v <- b2 v + (1 - b2) g^2, m_hat = m / (1 - b1^t),
-    v_hat = v / (1 - b2^t), W <- W - lr m_hat / (sqrt(v_hat) + eps).
+    v_hat = v / (1 - b2^t), W <- W - lr m_hat / (sqrt(v_hat) + eps), with
+    g = grad + weight_decay * W (Adam's coupled L2 form), or, ``decoupled`` (AdamW),
+    g = grad and W <- W * (1 - decay_rate * weight_decay) first, decay_rate being lr unless
+    given.
     ``efficient``: Kingma & Ba's "efficient" ordering (Section 2 of the paper), also right:
     W <- W - lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps).
     """
@@ -60,6 +73,10 @@ def adam_trajectory(params, grads, lr: float = 0.001, betas=(0.9, 0.999), eps: f
     history = []
     for t, step_grads in enumerate(grads, start=1):
         for k, g in enumerate(step_grads):
+            if decoupled:
+                params[k] = params[k] * (1 - (decay_rate or lr) * weight_decay)
+            else:
+                g = g + weight_decay * params[k]
             m[k] = beta1 * m[k] + (1 - beta1) * g
             v[k] = beta2 * v[k] + (1 - beta2) * g * g
             if efficient:
@@ -76,11 +93,25 @@ def adam_trajectory(params, grads, lr: float = 0.001, betas=(0.9, 0.999), eps: f
 
 
 def adam_mistakes(params, grads, **options) -> dict:
-    """{hint text: trajectory} for the usual mistakes in Adam."""
+    """{hint text: trajectory} for the usual mistakes in Adam (with weight decay: its own)."""
+    if options.get("weight_decay"):
+        plain = {**options, "weight_decay": 0.0}
+        return {HINTS["weight_decay_ignored"]: adam_trajectory(params, grads, **plain),
+                HINTS["adam_decay_decoupled"]: adam_trajectory(params, grads, **options,
+                                                               decoupled=True)}
     return {HINTS["adam_no_bias_correction"]: adam_trajectory(params, grads, **options,
                                                                bias_correction=False),
             HINTS["adam_eps_inside"]: adam_trajectory(params, grads, **options, eps_inside=True),
             HINTS["adam_sign"]: adam_trajectory(params, grads, **options, sign=1.0)}
+
+
+def adamw_mistakes(params, grads, **options) -> dict:
+    """{hint text: trajectory} for the usual mistakes in AdamW's decoupled weight decay."""
+    plain = {**options, "weight_decay": 0.0}
+    return {HINTS["adamw_coupled"]: adam_trajectory(params, grads, **options),
+            HINTS["weight_decay_ignored"]: adam_trajectory(params, grads, **plain),
+            HINTS["adamw_decay_without_lr"]: adam_trajectory(params, grads, **options,
+                                                             decoupled=True, decay_rate=1.0)}
 
 
 def batchnorm(gamma, beta, batches, eval_x, eps, momentum, norm_ddof=0, running_ddof=1,

@@ -11,6 +11,10 @@ same algorithm with eps effectively scaled by 1/sqrt(1 - b2^t), and differs from
 to ~1e-7 on ordinary gradients and by far more on gradients near eps. Both are accepted: a
 trajectory passes if it matches torch's, or if it matches the efficient form's (computed in
 numpy, mistakes.adam_trajectory(efficient=True)) at every step, each within compare.RTOL.
+The same holds for AdamW.
+
+A new optimizer is one entry in each of TORCH_OPTIMIZERS, NAMES and MISTAKES, and one in
+the student side's probes._OPTIMIZERS.
 """
 from __future__ import annotations
 
@@ -20,13 +24,26 @@ import torch
 from autograder.grader import reference
 from autograder.grader.compare import GradingFailure, check_close, check_equal
 from autograder.grader.hints import HINTS
-from autograder.grader.mistakes import adam_mistakes, adam_trajectory, sgd_mistakes
+from autograder.grader.mistakes import (adam_mistakes, adam_trajectory, adamw_mistakes,
+                                        sgd_mistakes)
 
 SHAPES = [(3, 4), (4,), (2, 2)]       # several parameters: state must be kept per parameter
 STEPS = 4
 
-TORCH_OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
-NAMES = {"sgd": "SGD", "adam": "Adam"}
+TORCH_OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam,
+                    "adamw": torch.optim.AdamW}
+NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}
+MISTAKES = {"sgd": sgd_mistakes, "adam": adam_mistakes, "adamw": adamw_mistakes}
+ADAM_FAMILY = {"adam": False, "adamw": True}     # kind -> decoupled weight decay
+
+
+def _hint(kind: str, options: dict) -> str:
+    """The general hint of a trajectory check: weight decay, then momentum, then the kind's."""
+    if "weight_decay" in options and kind != "adamw":
+        return HINTS["weight_decay"]
+    if "momentum" in options:
+        return HINTS["momentum"]
+    return HINTS.get(kind, "")
 
 
 def check_optimizer(student, rng: np.random.Generator, kind: str, options: dict,
@@ -43,8 +60,8 @@ def check_optimizer(student, rng: np.random.Generator, kind: str, options: dict,
     context = (f"{len(SHAPES)} parameters of shapes {', '.join(map(str, SHAPES))}, "
                f"{STEPS} steps with fixed random gradients"
                + (f" of size about {grad_scale:g}" if grad_scale != 1.0 else ""))
-    hint = HINTS.get(kind if "momentum" not in options else "momentum", "")
-    wrong = (sgd_mistakes if kind == "sgd" else adam_mistakes)(params, grads, **options)
+    hint = _hint(kind, options)
+    wrong = MISTAKES[kind](params, grads, **options)
     expected = []
     for step_grads in grads:
         for t, g in zip(tensors, step_grads):
@@ -62,10 +79,11 @@ def check_optimizer(student, rng: np.random.Generator, kind: str, options: dict,
     try:
         compare(expected)
     except GradingFailure:
-        if kind != "adam":
+        if kind not in ADAM_FAMILY:
             raise
         try:                # the paper's efficient form is accepted as well (module docstring)
-            compare(adam_trajectory(params, grads, **options, efficient=True))
+            compare(adam_trajectory(params, grads, **options, efficient=True,
+                                    decoupled=ADAM_FAMILY[kind]))
         except GradingFailure:
             compare(expected)           # report the difference from torch.optim.Adam
 

@@ -1,13 +1,14 @@
 """PyTorch, float64: the reference every answer is compared with (grader process only)."""
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import numpy as np
 import torch
 
 from autograder.common import expressions
 
+TORCH = torch
 torch.set_num_threads(1)
 DTYPE = torch.float64
 
@@ -32,6 +33,18 @@ class TorchOps:
     @staticmethod
     def cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return torch.nn.functional.cross_entropy(logits, target.long())
+
+    @staticmethod
+    def find(mytorch: str, torch: Any) -> Any:
+        """PyTorch's equivalent of the student's ``mytorch.<mytorch>``: ``torch`` is a path in
+        the torch package ("nn.Tanh") or, where PyTorch has none, a callable written with
+        PyTorch's Tensor methods."""
+        if callable(torch):
+            return torch
+        found: Any = TORCH
+        for name in torch.split("."):
+            found = getattr(found, name)
+        return found
 
 
 def expression(name: str, inputs: List[np.ndarray], requires_grad: List[bool],

@@ -10,7 +10,6 @@ from autograder.common.compat import tomllib
 from autograder.common.paths import RUBRIC_FILE
 
 
-
 @dataclass(frozen=True)
 class Part:
     number: str
@@ -21,6 +20,7 @@ class Part:
     optional: List[str] = field(default_factory=list)     # functions a design may leave unwritten
     # check (or "*") -> the checks its tests run through: "name" (a whole part) or "name.check"
     needs: Dict[str, List[str]] = field(default_factory=dict)
+    track: str = ""          # the optional track the part belongs to ([tracks]); "" = always on
 
     @property
     def points(self) -> float:
@@ -39,15 +39,25 @@ class Rubric:
     def __init__(self, path: Path = RUBRIC_FILE) -> None:
         with open(path, "rb") as handle:
             raw = tomllib.load(handle)
-        self.parts: List[Part] = [
+        # [tracks]: optional groups of parts, each switched on (true) or off (false).
+        self.tracks: Dict[str, bool] = raw.get("tracks", {})
+        # Every part of the file: what tests, markers, feedback and the handout know about.
+        self.all_parts: List[Part] = [
             Part(p["number"], p["name"], p["title"], {k: float(v) for k, v in p["checks"].items()},
                  list(p.get("functions", [])), list(p.get("optional", [])),
-                 {k: list(v) for k, v in p.get("needs", {}).items()}) for p in raw["part"]]
+                 {k: list(v) for k, v in p.get("needs", {}).items()}, p.get("track", ""))
+                 for p in raw["part"]]
+        unknown = sorted({p.track for p in self.all_parts if p.track} - set(self.tracks))
+        if unknown:
+            raise ValueError(f"rubric.toml: parts name tracks missing from [tracks]: {unknown}")
+        # The counted parts: graded by default and summed into the total (tracks switched on).
+        self.parts: List[Part] = [p for p in self.all_parts
+                                  if not p.track or self.tracks[p.track]]
         self.selectors: Dict[str, List[str]] = raw.get("selectors", {})
-        self.by_name = {p.name: p for p in self.parts}
+        self.by_name = {p.name: p for p in self.all_parts}
         # Batch-grading settings ([policy] in rubric.toml), e.g. forbidden_import.
         self.policy: Dict[str, str] = raw.get("policy", {})
-        self.by_number = {p.number: p for p in self.parts}
+        self.by_number = {p.number: p for p in self.all_parts}
         # The platform bundles' settings ([platforms]): hidden_visibility, time_weights.
         self.platforms: Dict[str, object] = raw.get("platforms", {})
         # Time limits ([time]): call, parts, grader (autograder/grader/budget.py reads them).
@@ -56,8 +66,8 @@ class Rubric:
 
     def _check_references(self, path: Path) -> None:
         """Every ``needs`` entry names a part or a check, every ``optional`` one a function."""
-        known = set(self.by_name) | {f"{p.name}.{c}" for p in self.parts for c in p.checks}
-        for p in self.parts:
+        known = set(self.by_name) | {f"{p.name}.{c}" for p in self.all_parts for c in p.checks}
+        for p in self.all_parts:
             for check, needs in p.needs.items():
                 unknown = [n for n in needs if n not in known]
                 if (check != "*" and check not in p.checks) or unknown:
@@ -74,22 +84,23 @@ class Rubric:
 
     def function_parts(self) -> Dict[str, str]:
         """'Sub.backward' -> '1.1', for telling a student which part an error belongs to."""
-        return {function: p.number for p in self.parts for function in p.functions}
+        return {function: p.number for p in self.all_parts for function in p.functions}
 
     def optional_functions(self) -> List[str]:
         """The functions a correct design may leave as the handout's stub (fused Functions)."""
-        return [function for p in self.parts for function in p.optional]
+        return [function for p in self.all_parts for function in p.optional]
 
     def group(self, key: str) -> List[Part]:
         """The parts of the group ``key`` of [selectors] (numbers or patterns such as "2.*")."""
         patterns = self.selectors[key]
-        return [p for p in self.parts if any(fnmatch.fnmatchcase(p.number, pattern)
-                                             for pattern in patterns)]
+        return [p for p in self.all_parts if any(fnmatch.fnmatchcase(p.number, pattern)
+                                                 for pattern in patterns)]
 
     def select(self, selectors: List[str]) -> List[Part]:
         """Parts named by numbers ('1.1'), names ('linear'), groups ('1') or prefixes ('batch').
 
-        Raises ValueError with the accepted names when a selector matches nothing.
+        No selector means the counted parts. A part of a track that is switched off is graded
+        only when a selector names it (or its group). Raises ValueError with the accepted names when a selector matches nothing.
         """
         if not selectors:
             return list(self.parts)
@@ -103,14 +114,14 @@ class Rubric:
             elif key in self.by_name:
                 found = [self.by_name[key]]
             else:
-                found = [p for p in self.parts if p.name.startswith(key)]
+                found = [p for p in self.all_parts if p.name.startswith(key)]
                 if len(found) > 1:
                     raise ValueError(f"'{selector}' matches several parts "
                                      f"({', '.join(p.name for p in found)}); be more specific.")
             if not found:
                 raise ValueError(f"unknown part '{selector}'. Use a number ("
-                                 + ", ".join(p.number for p in self.parts) + "), a name ("
-                                 + ", ".join(p.name for p in self.parts) + ") or a group ("
+                                 + ", ".join(p.number for p in self.all_parts) + "), a name ("
+                                 + ", ".join(p.name for p in self.all_parts) + ") or a group ("
                                  + ", ".join(self.selectors) + ").")
             chosen.extend(p for p in found if p not in chosen)
-        return [p for p in self.parts if p in chosen]
+        return [p for p in self.all_parts if p in chosen]

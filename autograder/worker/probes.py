@@ -6,7 +6,8 @@ costs only the probes that need it.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+import importlib
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
@@ -180,6 +181,14 @@ class _MyTorchOps:
     def cross_entropy(logits, target):
         from mytorch.nn.loss import CrossEntropyLoss
         return CrossEntropyLoss()(logits, target)
+
+    @staticmethod
+    def find(mytorch: str, torch: Any) -> Any:
+        """The student's ``mytorch.<mytorch>`` ("nn.activations.Tanh"); ``torch`` names the
+        grader's equivalent (reference.TorchOps.find)."""
+        _import_mytorch()
+        module, _, name = f"mytorch.{mytorch}".rpartition(".")
+        return getattr(importlib.import_module(module), name)
 
 
 # ---------------------------------------------------------------------------- graph ops
@@ -361,15 +370,18 @@ def batchnorm(gamma: np.ndarray, beta: np.ndarray, batches: List[np.ndarray],
 
 
 # ---------------------------------------------------------------------------- optimizers
+# The grader's optimizer kinds (optimizer_checks.py) -> (module, class) in the student's package.
+_OPTIMIZERS = {"sgd": ("mytorch.optim.sgd", "SGD"), "adam": ("mytorch.optim.adam", "Adam"),
+              "adamw": ("mytorch.optim.adamw", "AdamW")}
+
+
 def optimizer_steps(kind: str, params: List[np.ndarray], grads: List[List[np.ndarray]],
                     options: dict) -> dict:
     """Give parameters fixed gradients and step; report the parameters after every step, and
     what step() left in each .grad: "unchanged", "cleared" (None or zeros) or "changed"."""
     Tensor = _import_mytorch()
-    if kind == "sgd":
-        from mytorch.optim.sgd import SGD as Optimizer
-    else:
-        from mytorch.optim.adam import Adam as Optimizer
+    module, name = _OPTIMIZERS[kind]
+    Optimizer = getattr(importlib.import_module(module), name)
     tensors = [_tensor(p, requires_grad=True, is_parameter=True) for p in params]
     optimizer = Optimizer(tensors, **options)
     history, grads_after = [], []
@@ -415,3 +427,40 @@ def flatten(x: np.ndarray, upstream: np.ndarray) -> dict:
     out = Flatten()(tx)
     _backward(out, upstream)
     return {"out": _data(out), "out_flags": _flags(out), "x": _grad_report(tx)}
+
+
+# ---------------------------------------------------------------------------- Part 5
+def dropout(x: np.ndarray, p: float, upstream: np.ndarray, calls: int = 2,
+            backward: bool = True) -> dict:
+    """Dropout(p) called ``calls`` times in training mode on a fresh x requiring grad, each
+    call followed (unless ``backward`` is False) by backward seeded with ``upstream``; then
+    eval() and one more call.
+    Reports every output, the mask the layer says it used (``layer.mask``) and x's gradient."""
+    _import_mytorch()
+    from mytorch.nn.dropout import Dropout
+    layer = Dropout(p)
+    train = []
+    for _ in range(calls):
+        tx = _tensor(x, True)
+        out = layer(tx)
+        mask = getattr(layer, "mask", None)
+        report = {"out": _data(out), "out_flags": _flags(out),
+                  "mask": None if mask is None else _data(mask)}
+        if backward:
+            _backward(out, upstream)
+            report["x"] = _grad_report(tx)
+        train.append(report)
+    layer.eval()
+    out = layer(_tensor(x))
+    return {"train": train, "eval": {"out": _data(out), "is_train": bool(layer.is_train)}}
+
+
+def initializer(name: str, shape: List[int], options: dict) -> dict:
+    """``mytorch.nn.init.<name>(w, **options)`` on a parameter w of ``shape``: its values
+    afterwards, and whether the call returned w itself."""
+    _import_mytorch()
+    from mytorch.nn import init
+    weight = _tensor(np.zeros(shape), requires_grad=True, is_parameter=True)
+    returned = getattr(init, name)(weight, **options)
+    return {"data": _data(weight), "returned_same": returned is weight,
+            "flags": _flags(weight)}

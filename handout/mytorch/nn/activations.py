@@ -15,3 +15,40 @@ class ReLU(Module):
     def forward(self, x: Tensor) -> Tensor:
         # TODO: Part 2.2 - implement ReLU.forward.
         raise NotImplementedError("ReLU.forward (Part 2.2)")
+
+
+# Part 5 (the extension track) --------------------------------------------------------------
+class Tanh(Module):
+    """tanh(x), elementwise; any shape."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        # TODO: Part 5.1 - implement Tanh.forward.
+        raise NotImplementedError("Tanh.forward (Part 5.1)")
+
+
+class Sigmoid(Module):
+    """1 / (1 + e^-x), elementwise; any shape. Must stay finite for |x| in the thousands."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        # TODO: Part 5.1 - implement Sigmoid.forward.
+        raise NotImplementedError("Sigmoid.forward (Part 5.1)")
+
+
+class LeakyReLU(Module):
+    """x where x > 0, else negative_slope * x; any shape."""
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, x: Tensor) -> Tensor:
+        # TODO: Part 5.1 - implement LeakyReLU.forward.
+        raise NotImplementedError("LeakyReLU.forward (Part 5.1)")
+
+
+class GELU(Module):
+    """x * Phi(x) with Phi the standard normal CDF (PyTorch's exact GELU); any shape."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        # TODO: Part 5.1 - implement GELU.forward.
+        raise NotImplementedError("GELU.forward (Part 5.1)")

@@ -9,7 +9,8 @@ Conventions (see mytorch/autograd_engine.py):
 """
 from __future__ import annotations
 
-from typing import Optional, Tuple
+import math
+from typing import List, Optional, Tuple
 
 import numpy as np
 
@@ -395,3 +396,127 @@ def conv2d(x: tensor.Tensor, weight: tensor.Tensor, bias: tensor.Tensor, stride:
     docstring has the maths), like torch.nn.functional.conv2d.
     """
     return Conv2dFunction.apply(x, weight, bias, stride, padding)
+
+
+# ---------------------------------------------------------------------------------------
+# Part 5 (the extension track): more activations, MSE, dropout, the L1 penalty.
+# ---------------------------------------------------------------------------------------
+class TanhFunction(Function):
+    """b = tanh(a), elementwise; db/da = 1 - b^2."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor) -> tensor.Tensor:
+        # TODO: Part 5.1 - implement TanhFunction.forward.
+        raise NotImplementedError("TanhFunction.forward (Part 5.1)")
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        # TODO: Part 5.1 - implement TanhFunction.backward.
+        raise NotImplementedError("TanhFunction.backward (Part 5.1)")
+
+
+class SigmoidFunction(Function):
+    """b = 1 / (1 + e^-a), elementwise; db/da = b (1 - b).
+
+    Numerically stable for large |a|: e^-a overflows for a << 0, so compute with
+    z = e^-|a| (never above 1):  b = 1 / (1 + z) where a >= 0,  b = z / (1 + z) where a < 0.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor) -> tensor.Tensor:
+        # TODO: Part 5.1 - implement SigmoidFunction.forward.
+        raise NotImplementedError("SigmoidFunction.forward (Part 5.1)")
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        # TODO: Part 5.1 - implement SigmoidFunction.backward.
+        raise NotImplementedError("SigmoidFunction.backward (Part 5.1)")
+
+
+class LeakyReLUFunction(Function):
+    """b = a where a > 0, else slope * a; db/da = 1 where a > 0, else slope (also at 0)."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor, slope: float) -> tensor.Tensor:
+        # TODO: Part 5.1 - implement LeakyReLUFunction.forward.
+        raise NotImplementedError("LeakyReLUFunction.forward (Part 5.1)")
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        # TODO: Part 5.1 - implement LeakyReLUFunction.backward.
+        raise NotImplementedError("LeakyReLUFunction.backward (Part 5.1)")
+
+
+class GELUFunction(Function):
+    """b = a * Phi(a), Phi the standard normal CDF: Phi(a) = (1 + erf(a / sqrt 2)) / 2.
+
+    db/da = Phi(a) + a * phi(a), with phi(a) = e^(-a^2 / 2) / sqrt(2 pi). numpy has no erf:
+    ``np.vectorize(math.erf)`` applies the standard library's.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor) -> tensor.Tensor:
+        # TODO: Part 5.1 - implement GELUFunction.forward.
+        raise NotImplementedError("GELUFunction.forward (Part 5.1)")
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        # TODO: Part 5.1 - implement GELUFunction.backward.
+        raise NotImplementedError("GELUFunction.backward (Part 5.1)")
+
+
+class MSELossFunction(Function):
+    """L = (1/n) sum_i (p_i - t_i)^2 over all n entries of prediction p and target t.
+
+    dL/dp = 2 (p - t) / n * g and dL/dt = -dL/dp (g: the upstream gradient, a number).
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, predicted: tensor.Tensor,
+                target: tensor.Tensor) -> tensor.Tensor:
+        # TODO: Part 5.2 - implement MSELossFunction.forward.
+        raise NotImplementedError("MSELossFunction.forward (Part 5.2)")
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        # TODO: Part 5.2 - implement MSELossFunction.backward.
+        raise NotImplementedError("MSELossFunction.backward (Part 5.2)")
+
+
+class DropoutFunction(Function):
+    """b = a * mask * scale for a fixed 0/1 ``mask`` (numpy, shaped like a); db/da = mask * scale."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor, mask: np.ndarray,
+                scale: float) -> tensor.Tensor:
+        # TODO: Part 5.3 - implement DropoutFunction.forward.
+        raise NotImplementedError("DropoutFunction.forward (Part 5.3)")
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        # TODO: Part 5.3 - implement DropoutFunction.backward.
+        raise NotImplementedError("DropoutFunction.backward (Part 5.3)")
+
+
+class Abs(Function):
+    """b = |a|, elementwise; db/da = sign(a) (0 at a = 0, as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor) -> tensor.Tensor:
+        # TODO: Part 5.5 - implement Abs.forward.
+        raise NotImplementedError("Abs.forward (Part 5.5)")
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        # TODO: Part 5.5 - implement Abs.backward.
+        raise NotImplementedError("Abs.backward (Part 5.5)")
+
+
+def l1_penalty(parameters: List[tensor.Tensor], strength: float) -> tensor.Tensor:
+    """strength * sum over the parameters W of sum_ij |W_ij|, as a graph (a 0-d Tensor).
+
+    Add it to the loss: backward then adds strength * sign(W) to every W.grad. Build it from
+    graph operations (``Abs``, ``.sum()``, ``+``, ``*``) so that autograd differentiates it.
+    """
+    # TODO: Part 5.5 - implement l1_penalty.
+    raise NotImplementedError("l1_penalty (Part 5.5)")

@@ -9,7 +9,8 @@ Conventions (see mytorch/autograd_engine.py):
 """
 from __future__ import annotations
 
-from typing import Optional, Tuple
+import math
+from typing import List, Optional, Tuple
 
 import numpy as np
 
@@ -504,3 +505,156 @@ def conv2d(x: tensor.Tensor, weight: tensor.Tensor, bias: tensor.Tensor, stride:
     docstring has the maths), like torch.nn.functional.conv2d.
     """
     return Conv2dFunction.apply(x, weight, bias, stride, padding)
+
+
+# ---------------------------------------------------------------------------------------
+# Part 5 (the extension track): more activations, MSE, dropout, the L1 penalty.
+# ---------------------------------------------------------------------------------------
+class TanhFunction(Function):
+    """b = tanh(a), elementwise; db/da = 1 - b^2."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor) -> tensor.Tensor:
+        ### BEGIN SOLUTION
+        ctx.out = np.tanh(a.data)
+        return tensor.Tensor(ctx.out)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION
+        return (grad_output * (1.0 - ctx.out * ctx.out),)
+        ### END SOLUTION
+
+
+class SigmoidFunction(Function):
+    """b = 1 / (1 + e^-a), elementwise; db/da = b (1 - b).
+
+    Numerically stable for large |a|: e^-a overflows for a << 0, so compute with
+    z = e^-|a| (never above 1):  b = 1 / (1 + z) where a >= 0,  b = z / (1 + z) where a < 0.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor) -> tensor.Tensor:
+        ### BEGIN SOLUTION
+        z = np.exp(-np.abs(a.data))
+        ctx.out = np.where(a.data >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+        return tensor.Tensor(ctx.out)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION
+        return (grad_output * ctx.out * (1.0 - ctx.out),)
+        ### END SOLUTION
+
+
+class LeakyReLUFunction(Function):
+    """b = a where a > 0, else slope * a; db/da = 1 where a > 0, else slope (also at 0)."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor, slope: float) -> tensor.Tensor:
+        ### BEGIN SOLUTION
+        ctx.local = np.where(a.data > 0, 1.0, slope)
+        return tensor.Tensor(a.data * ctx.local)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION
+        return grad_output * ctx.local, None
+        ### END SOLUTION
+
+
+class GELUFunction(Function):
+    """b = a * Phi(a), Phi the standard normal CDF: Phi(a) = (1 + erf(a / sqrt 2)) / 2.
+
+    db/da = Phi(a) + a * phi(a), with phi(a) = e^(-a^2 / 2) / sqrt(2 pi). numpy has no erf:
+    ``np.vectorize(math.erf)`` applies the standard library's.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor) -> tensor.Tensor:
+        ### BEGIN SOLUTION
+        x = a.data
+        cdf = 0.5 * (1.0 + np.vectorize(math.erf, otypes=[np.float64])(x / math.sqrt(2.0)))
+        ctx.local = cdf + x * np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+        return tensor.Tensor(x * cdf)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION
+        return (grad_output * ctx.local,)
+        ### END SOLUTION
+
+
+class MSELossFunction(Function):
+    """L = (1/n) sum_i (p_i - t_i)^2 over all n entries of prediction p and target t.
+
+    dL/dp = 2 (p - t) / n * g and dL/dt = -dL/dp (g: the upstream gradient, a number).
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, predicted: tensor.Tensor,
+                target: tensor.Tensor) -> tensor.Tensor:
+        ### BEGIN SOLUTION
+        ctx.difference = predicted.data - target.data
+        return tensor.Tensor(np.asarray(np.mean(ctx.difference ** 2)))
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION
+        grad = 2.0 * ctx.difference / ctx.difference.size * grad_output
+        return grad, -grad
+        ### END SOLUTION
+
+
+class DropoutFunction(Function):
+    """b = a * mask * scale for a fixed 0/1 ``mask`` (numpy, shaped like a); db/da = mask * scale."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor, mask: np.ndarray,
+                scale: float) -> tensor.Tensor:
+        ### BEGIN SOLUTION
+        ctx.local = mask * scale
+        return tensor.Tensor(a.data * ctx.local)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION
+        return grad_output * ctx.local, None, None
+        ### END SOLUTION
+
+
+class Abs(Function):
+    """b = |a|, elementwise; db/da = sign(a) (0 at a = 0, as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: tensor.Tensor) -> tensor.Tensor:
+        ### BEGIN SOLUTION
+        ctx.sign = np.sign(a.data)
+        return tensor.Tensor(np.abs(a.data))
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION
+        return (grad_output * ctx.sign,)
+        ### END SOLUTION
+
+
+def l1_penalty(parameters: List[tensor.Tensor], strength: float) -> tensor.Tensor:
+    """strength * sum over the parameters W of sum_ij |W_ij|, as a graph (a 0-d Tensor).
+
+    Add it to the loss: backward then adds strength * sign(W) to every W.grad. Build it from
+    graph operations (``Abs``, ``.sum()``, ``+``, ``*``) so that autograd differentiates it.
+    """
+    ### BEGIN SOLUTION
+    total = Abs.apply(parameters[0]).sum()
+    for parameter in parameters[1:]:
+        total = total + Abs.apply(parameter).sum()
+    return total * tensor.Tensor(np.asarray(strength, dtype=np.float64))
+    ### END SOLUTION

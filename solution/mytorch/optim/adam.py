@@ -10,7 +10,7 @@ from mytorch.tensor import Tensor
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba, 2015), as ``torch.optim.Adam`` without weight decay.
+    """Adam (Kingma & Ba, 2015), as ``torch.optim.Adam``.
 
     For each parameter W with gradient g, at step t = 1, 2, ...:
         m <- b1 * m + (1 - b1) * g              first moment (mean of g)
@@ -18,14 +18,18 @@ class Adam(Optimizer):
         m_hat = m / (1 - b1^t)                  bias correction: m and v start at 0,
         v_hat = v / (1 - b2^t)                  so early averages are too small
         W <- W - lr * m_hat / (sqrt(v_hat) + eps)
+    With weight_decay wd (L2 regularisation, Part 5), PyTorch's coupled form: g = grad + wd * W
+    (the decay then goes through the moments; AdamW in adamw.py decouples it).
 
     Parameters without a gradient (``grad is None``) are left alone.
     """
 
     def __init__(self, params: Iterable[Tensor], lr: float = 0.001,
-                 betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+                 betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0) -> None:
         super().__init__(params)
         self.lr = lr
+        self.weight_decay = weight_decay
         self.beta1, self.beta2 = betas
         self.eps = eps
         self.t = 0
@@ -42,6 +46,8 @@ class Adam(Optimizer):
             if param.grad is None:
                 continue
             g = param.grad.data
+            if self.weight_decay:
+                g = g + self.weight_decay * param.data
             m *= self.beta1
             m += (1.0 - self.beta1) * g
             v *= self.beta2

@@ -12,14 +12,18 @@ from mytorch.tensor import Tensor
 class SGD(Optimizer):
     """Plain SGD:     W <- W - lr * grad
     With momentum b: v <- b * v - lr * grad;  W <- W + v      (one v per parameter, v0 = 0)
+    With weight_decay wd (L2 regularisation, Part 5), PyTorch's coupled form: use
+    grad + wd * W in place of grad in the lines above.
 
     Parameters without a gradient (``grad is None``) are left alone.
     """
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 0.001, momentum: float = 0.0) -> None:
+    def __init__(self, params: Iterable[Tensor], lr: float = 0.001, momentum: float = 0.0,
+                 weight_decay: float = 0.0) -> None:
         super().__init__(params)
         self.lr = lr
         self.momentum = momentum
+        self.weight_decay = weight_decay
         self.velocities = [np.zeros(p.shape) for p in self.params]
 
     def step(self) -> None:
@@ -28,10 +32,17 @@ class SGD(Optimizer):
         for param, velocity in zip(self.params, self.velocities):
             if param.grad is None:
                 continue
+            # weight_decay: the L2 term wd * W joins the gradient, so lr * wd * W (W before
+            # this step) joins both the velocity and the update.
+            decay = self.lr * self.weight_decay * param.data
             if self.momentum:
                 velocity *= self.momentum
                 velocity -= self.lr * param.grad.data
                 param.data += velocity
             else:
                 param.data -= self.lr * param.grad.data
+            if self.weight_decay:
+                if self.momentum:
+                    velocity -= decay
+                param.data -= decay
         ### END SOLUTION
