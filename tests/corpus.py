@@ -7,6 +7,7 @@ work is worth exactly the full score minus Part 2.2 - whatever the attack tries.
 """
 from __future__ import annotations
 
+import functools
 import io
 import shutil
 import tarfile
@@ -14,7 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Optional
 
+from autograder.common.paths import WORKER_DIR
+from autograder.grader import confinement
 from autograder.grader.rubric import Rubric
+from autograder.grader.student_env import ALLOWED
 from kit.paths import HANDOUT, ROOT, SOLUTION
 from kit.textpatch import replace_once
 RUBRIC = Rubric()
@@ -26,6 +30,7 @@ WITHOUT_RELU = FULL - HW1["2.2"] - RUBRIC.by_number["2.1"].checks["sequential"]
 # graded on its own (docs/grading-principle.md).
 WITHOUT_BATCHNORM = FULL - HW1["2.4"] + RUBRIC.by_number["2.4"].checks["sum"]
 RELU = "        return F.relu(x)"
+
 UNUSED_TORCH = "from torch import seed\n"
 # UTF-7 source that Python reads as a comment, a line break and `import torch` (line 3).
 UTF7_HIDDEN_IMPORT = b"# coding: utf-7\nimport numpy as np  # note+AAo-import torch\n"
@@ -37,6 +42,7 @@ class Expected:
     status: str
     reason: str = ""                 # a phrase the row's reason must contain
     needs_root: bool = False         # the attack is only contained by the uid separation
+    needs_namespaces: bool = False   # only contained where student code gets namespaces
 
 
 def tar_of(tree: Path, archive: Path, mode: str = "w") -> None:
@@ -57,6 +63,15 @@ def relu_attack(code: str) -> str:
     """The attack, then a wrong ReLU (the identity): the check fails whatever the attack does."""
     body = "".join(f"        {line}\n" for line in code.strip("\n").splitlines())
     return body + "        return x"
+
+
+NEEDS_NAMESPACES = ("torch_without_hook", "torch_in_child", "glob_secrets")
+
+
+@functools.lru_cache(maxsize=None)
+def confinable() -> bool:
+    """Whether student processes get namespaces of their own on this machine."""
+    return not confinement.available(str(WORKER_DIR))
 
 
 def attacks(repo: Path) -> Dict[str, str]:
@@ -125,6 +140,48 @@ for _ in range(4096):
         time.sleep(60)
         os._exit(0)
 """,
+        # PyTorch by any means: the import hook removed and a computed name; a fresh
+        # interpreter, which has no hook at all.
+        "torch_without_hook": """
+import importlib, sys
+sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "ForbiddenImport"]
+try:
+    importlib.import_module("to" + "rch").zeros(1)
+    return F.relu(x)
+except Exception:
+    pass
+""",
+        "torch_in_child": """
+import subprocess, sys
+child = subprocess.run([sys.executable, "-c", "import to" + "rch; to" + "rch.zeros(1)"],
+                       capture_output=True)
+if child.returncode == 0:
+    return F.relu(x)
+""",
+        # What must stay unseen: the tests (the grader's copy and the repository's, hidden ones
+        # too), the reference, the batch's SUBMISSIONS_DIR and OUT named on its command line.
+        "glob_secrets": f"""
+import glob, os, sys
+here = os.path.dirname(os.path.dirname(os.path.abspath(
+    sys.modules["autograder.worker.probes"].__file__)))
+patterns = [here + "/test_*.py", here + "/hidden/test_*.py", here + "/grader/*.py",
+            {str(repo)!r} + "/autograder/**/test_*.py", {str(repo)!r} + "/solution/**/*.py"]
+for cmdline in glob.glob("/proc/*/cmdline"):
+    try:
+        words = open(cmdline, "rb").read().decode("utf-8", "replace").split("\\0")
+    except OSError:
+        continue
+    for word, following in zip(words, words[1:]):
+        if word in ("grade-batch", "--out"):
+            patterns += [following + "/*", following + "/*/*"]
+if any(glob.glob(pattern, recursive=True) for pattern in patterns):
+    return F.relu(x)
+""",
+        "environment": f"""
+import os
+if set(os.environ) - set({sorted(ALLOWED)!r}) - {{k for k in os.environ if k.startswith("LC_")}}:
+    return F.relu(x)                # the grader's environment reached student code
+""",
         "memory_hog": "hog = bytearray(8 * 2 ** 30)",
         "infinite_loop": "while True:\n    pass",
         "huge_file": """
@@ -190,7 +247,8 @@ def build(directory: Path, work: Path, escape_to: Path) -> Dict[str, Expected]:
         replace_once(tree / "mytorch/nn/activations.py", RELU, relu_attack(code))
         tar_of(tree, directory / f"hostile_{name}.tar")
         expected[f"hostile_{name}"] = Expected(
-            WITHOUT_RELU, "ok", needs_root=name in ("edit_tests", "fork_bomb", "read_solution"))
+            WITHOUT_RELU, "ok", needs_root=name in ("edit_tests", "fork_bomb", "read_solution"),
+            needs_namespaces=name in NEEDS_NAMESPACES)
 
     tree = variant(work, "torch_import")
     replace_once(tree / "mytorch/optim/sgd.py", "import numpy as np\n", "import numpy as np\nimport torch\n")

@@ -132,7 +132,8 @@ def test_every_student_gets_exactly_what_their_genuine_work_earns(graded_corpus)
     assert set(rows) == set(graded_corpus["expected"])
     wrong = {}
     for student, want in graded_corpus["expected"].items():
-        if want.needs_root and not ISOLATED:
+        if (want.needs_root and not ISOLATED) or (want.needs_namespaces
+                                                   and not corpus.confinable()):
             continue
         row = rows[student]
         if (float(row["total"]), row["grading_status"]) != (want.total, want.status) \

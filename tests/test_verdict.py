@@ -74,7 +74,8 @@ def test_grade_sh_and_the_batch_agree_on_every_part(graded):
                 archive.extract(handin, work / "refused")
             assert (row["grading_status"], float(row["total"])) == ("bad_archive", 0.0)
             continue
-        if want.needs_root or student in NOT_RUN_LOCALLY:
+        if want.needs_root or student in NOT_RUN_LOCALLY or (want.needs_namespaces
+                                                             and not corpus.confinable()):
             continue
         local = local_scores(handin, work)
         assert {part: float(row[part]) for part in local} == local, student

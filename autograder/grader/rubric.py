@@ -57,6 +57,8 @@ class Rubric:
         self.by_name = {p.name: p for p in self.all_parts}
         # Batch-grading settings ([policy] in rubric.toml), e.g. forbidden_import.
         self.policy: Dict[str, str] = raw.get("policy", {})
+        # The student process's private file systems ([isolation]): tmp_mb, shm_mb.
+        self.isolation: Dict[str, int] = raw.get("isolation", {})
         self.by_number = {p.number: p for p in self.all_parts}
         # The platform bundles' settings ([platforms]): hidden_visibility, time_weights.
         self.platforms: Dict[str, object] = raw.get("platforms", {})

@@ -28,7 +28,7 @@ from typing import Any, List, Optional
 
 from autograder.common import wire
 from autograder.common.paths import WORKER_DIR
-from autograder.grader import budget
+from autograder.grader import budget, confinement, student_env
 from autograder.grader.compare import GradingFailure
 from autograder.grader.hints import HINTS, shape_mismatch
 
@@ -64,8 +64,9 @@ class StudentProcess:
     Limits come from the environment so that batch grading can tighten them:
     AUTOGRADER_MEMORY_MB (default 4096), AUTOGRADER_FILE_MB (64),
     AUTOGRADER_MAX_PROCESSES (0: no limit), AUTOGRADER_RUN_AS_UID (run as that uid when root),
-    AUTOGRADER_CALL_TIMEOUT (seconds of student code per test: rubric.toml [time]). Two more
-    for the platform bundles:
+    AUTOGRADER_CALL_TIMEOUT (seconds of student code per test: rubric.toml [time]),
+    AUTOGRADER_CONFINE (namespaces of its own: auto, require or off; see confinement.py; its
+    environment: student_env.py). Two more for the platform bundles:
     AUTOGRADER_DEADLINE (one deadline for the whole run, shared out over the checks: see
     budget.py) and AUTOGRADER_WORKER_DIR (a copy of autograder/worker/ the student's uid can
     read, when the grader's own source is unreadable to it).
@@ -81,11 +82,6 @@ class StudentProcess:
 
     # ------------------------------------------------------------------ life cycle
     def _start(self) -> None:
-        env = {key: value for key, value in os.environ.items()
-               if not key.startswith(("AUTOGRADER_", "PYTEST"))}
-        env.update({"PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
-                    "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-                    "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONIOENCODING": "utf-8"})
         worker = os.environ.get("AUTOGRADER_WORKER_DIR") or str(WORKER_DIR)
         command = [sys.executable, "-X", "faulthandler", worker, "--target", str(self.target),
                    "--memory-mb", os.environ.get("AUTOGRADER_MEMORY_MB", "4096"),
@@ -95,6 +91,9 @@ class StudentProcess:
         uid = os.environ.get("AUTOGRADER_RUN_AS_UID")
         if uid and os.geteuid() == 0:
             extra = {"user": int(uid), "group": int(uid), "extra_groups": []}
+        confine = confinement.prefix(self.target, Path(worker), **extra)
+        env = student_env.student_env(confined=bool(confine))
+        command = confine + command
         self.stderr_tail.clear()
         self.ready = False                  # until the worker's first message, {"ready": True}
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

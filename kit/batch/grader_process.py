@@ -9,13 +9,17 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 import signal
+import sys
 import time
 from typing import List, Optional, Tuple
 
+from autograder.common.paths import WORKER_DIR
+from autograder.grader import confinement
 from kit.batch import grade_child
 from kit.batch.settings import Interrupted, Settings
-from kit.isolation import sandbox
+from kit.isolation import sandbox, scratch
 
 MAX_MESSAGE = 1 << 20
 
@@ -26,20 +30,63 @@ def make_context():
     return context
 
 
-def check_isolation(context, uid: int) -> None:
-    """As root, make sure a slot uid can run Python before grading anything."""
-    receiving, sending = context.Pipe(duplex=False)
-    process = context.Process(target=sandbox.preflight,
-                              args=(sending, uid, sandbox.hidden_paths()))
-    process.start()
-    sending.close()
-    answer = receiving.recv_bytes(4096) if receiving.poll(120) else b"no answer"
-    receiving.close()
-    process.join(5)
-    if answer != b"ok":
+def check_isolation(context, settings: Settings, uid: Optional[int]) -> None:
+    """Decide how the batch keeps student code apart (``settings.confine``), before grading.
+
+    As root (``uid``: a leased slot uid), that uid must be able to run Python (or the batch
+    stops), and the student
+    process runs in namespaces of its own when that uid can create them. Without root, the
+    namespaces are the only separation: the batch refuses to grade without them unless
+    ``settings.unsafe_no_isolation``.
+    """
+    if uid is not None:
+        why = _root_preflight(context, uid)
+    else:
+        why = sandbox.confinement_unavailable(str(WORKER_DIR))
+    settings.confine = "off" if why else "require"
+    if not why:
+        return
+    if uid is not None:
+        print(f"warning: student code runs as slot uids but not in namespaces of its own ({why}):"
+              " it can read what the machine lets every user read, and use the network "
+              "(docs/isolation.md).", file=sys.stderr)
+    elif settings.unsafe_no_isolation:
+        print("warning: --unsafe-no-isolation: student code runs under your own uid and sees "
+              f"what you can see ({why}).", file=sys.stderr)
+    else:
+        raise SystemExit(
+            f"error: student code cannot be isolated here: not root, and no namespaces ({why}). "
+            "Run the batch as root, or on a machine that allows unprivileged user namespaces, "
+            "or accept the risk with --unsafe-no-isolation (docs/isolation.md).")
+
+
+def _root_preflight(context, uid: int) -> str:
+    """Check that a slot uid can run Python in the grader's sandbox (else stop the batch);
+    return why it cannot be confined there ("" when it can)."""
+    probe = scratch.make_dir("bind")
+    try:
+        launcher = probe / "autograder" / "worker"
+        launcher.mkdir(parents=True)
+        shutil.copy(WORKER_DIR / confinement.LAUNCHER, launcher)
+        for directory in (probe, probe / "autograder", launcher):
+            os.chmod(directory, 0o755)
+        receiving, sending = context.Pipe(duplex=False)
+        process = context.Process(target=sandbox.preflight, args=(
+            sending, uid, sandbox.hidden_paths(), str(launcher)))
+        process.start()
+        sending.close()
+        answer = receiving.recv_bytes(4096) if receiving.poll(120) else b"no answer"
+        receiving.close()
+        process.join(5)
+    finally:
+        shutil.rmtree(probe, ignore_errors=True)
+    report = json.loads(answer) if answer.startswith(b"{") else {"python": answer.decode(
+        "utf-8", "replace")}
+    if report["python"]:
         raise SystemExit("error: student code cannot run as an unprivileged uid here ("
-                         + answer.decode("utf-8", "replace").strip() + "). Install Python where "
-                         "other users can run it, or give the grader CAP_SYS_ADMIN.")
+                         + report["python"].strip() + "). Install Python where other users "
+                         "can run it, or give the grader CAP_SYS_ADMIN.")
+    return report["confinement"]
 
 
 def run_grader(job: dict, context, settings: Settings) -> Tuple[List[dict], bool, Optional[int]]:

@@ -130,9 +130,6 @@ def grade_batch(submissions_dir: Path, out: Path, settings: Settings,
     if abandoned:
         print(f"Removed {len(abandoned)} temporary director{'y' if len(abandoned) == 1 else 'ies'} "
               "left by an earlier batch that was killed before it could clean up.", flush=True)
-    if pending and not uids.isolating():
-        print("warning: not running as root, so student code runs under your own uid and the "
-              "isolation is weaker (see README).", file=sys.stderr)
     try:
         if pending:
             sandbox.not_dumpable()                # same-uid code must not reach this process
@@ -202,8 +199,7 @@ def _grade_in_slots(pending: List[Submission], book: Gradebook, settings: Settin
     from tqdm import tqdm
 
     context = grader_process.make_context()
-    if leases[0] is not None:
-        grader_process.check_isolation(context, leases[0].uid)
+    grader_process.check_isolation(context, settings, leases[0].uid if leases[0] else None)
     slots: "queue.Queue[Optional[uids.UidLease]]" = queue.Queue()
     for lease in leases:
         slots.put(lease)

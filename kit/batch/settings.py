@@ -25,6 +25,8 @@ class Settings:
     limits: archive.Limits = field(default_factory=archive.Limits)
     shared: Optional[Path] = None      # per-batch read-only copies of SHARED_DIRECTORIES
     progress: bool = True
+    unsafe_no_isolation: bool = False  # grade without root and without namespaces
+    confine: str = "auto"              # AUTOGRADER_CONFINE of the graders (check_isolation)
     stop: threading.Event = field(default_factory=threading.Event)   # set on Ctrl-C
 
     @property

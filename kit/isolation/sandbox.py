@@ -7,11 +7,13 @@ anything, that a slot uid can run Python inside it.
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from autograder.grader import confinement
 from kit.isolation import scratch, uids
 from kit.paths import ROOT
 
@@ -88,18 +90,30 @@ def enter_sandbox(hide: List[str]) -> None:
         _libc_call("mount", b"tmpfs", directory.encode(), b"tmpfs", MS_RDONLY, b"mode=555,size=4k")
 
 
-def preflight(conn: Any, uid: int, hide: List[str]) -> None:
-    """Can a process of ``uid`` run this Python and import numpy? Reports "ok" or the reason.
+def confinement_unavailable(worker_dir: str, uid: int = -1) -> str:
+    """Why student processes cannot get namespaces of their own ("" when they can)."""
+    if os.environ.get("AUTOGRADER_CONFINE") == "off":
+        return "turned off by AUTOGRADER_CONFINE=off"
+    return confinement.available(worker_dir, uid)
+
+
+def preflight(conn: Any, uid: int, hide: List[str], worker_dir: str) -> None:
+    """Can a process of ``uid`` run this Python and import numpy, and can it do so in
+    namespaces of its own (the launcher in ``worker_dir``)? Reports JSON {"python": reason,
+    "confinement": reason}, "" for each that works.
 
     Runs in a forked child (it enters the sandbox); the batch checks this before grading.
     """
     os.setsid()
     try:
+        confinement.limits()                     # read the rubric before the checkout is hidden
         enter_sandbox(hide)
-        reason = uids.python_fails_as(uid)
-        conn.send_bytes(reason.encode() if reason else b"ok")
+        report = {"python": uids.python_fails_as(uid), "confinement": ""}
+        if not report["python"]:
+            report["confinement"] = confinement_unavailable(worker_dir, uid)
+        conn.send_bytes(json.dumps(report).encode())
     except BaseException as error:           # noqa: B902
-        conn.send_bytes(f"{type(error).__name__}: {error}".encode())
+        conn.send_bytes(json.dumps({"python": f"{type(error).__name__}: {error}"}).encode())
     finally:
         conn.close()
         os._exit(0)

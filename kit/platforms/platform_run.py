@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 from typing import List, Optional
 
+from autograder.common.paths import WORKER_FILES
 from kit.intake import archive
 from kit.isolation import uids
 
@@ -43,10 +44,6 @@ STARTED = time.monotonic()
 # stays under 8 minutes at one core (Gradescope's default limit is 10 minutes at half a vCPU;
 # Autolab's jobs are capped just under 15). bench/platform_limits.py measures it.
 DEFAULT_DEADLINE = 420.0
-# What the student process needs, copied where its uid can read it (all of it is visible to
-# the student's code anyway: it runs in that process). The tests themselves are not copied.
-WORKER_FILES = ("autograder/__init__.py", "autograder/common", "autograder/worker",
-                "autograder/hidden/__init__.py", "autograder/hidden/expressions.py", "data")
 
 
 def prepare_target(submission: Path, work: Path) -> str:
@@ -69,7 +66,8 @@ def prepare_target(submission: Path, work: Path) -> str:
 
 
 def worker_runtime(directory: Path) -> Path:
-    """Copy WORKER_FILES to ``directory`` (readable by everyone); return its worker/."""
+    """Copy WORKER_FILES (all of it visible to the student's code: it runs in that process;
+    the tests themselves are not copied) to ``directory`` (readable by everyone); return its worker/."""
     for name in WORKER_FILES:
         source, copy = HERE / name, directory / name
         if source.is_dir():
