@@ -231,3 +231,9 @@ def test_tar_extraction_without_the_data_filter(tmp_path, monkeypatch):
         tar.addfile(link)
     with pytest.raises(archive.BadArchive, match="symbolic link"):
         extracted(tmp_path / "link.tar", tmp_path)
+
+
+def test_a_missing_destination_is_made(tmp_path):
+    corpus.tar_of(SOLUTION, tmp_path / "a.tar")
+    result = archive.extract(tmp_path / "a.tar", tmp_path / "new" / "folder")
+    assert solution_files() <= set(result.files)

@@ -225,12 +225,13 @@ class _Reader:
 
 
 def extract(archive: Path, destination: Path, limits: Limits = Limits()) -> Extracted:
-    """Extract the hand-in's mytorch/ and hw1/ into ``destination`` (which must exist).
+    """Extract the hand-in's mytorch/ and hw1/ into ``destination`` (made if missing).
 
     Raises BadArchive, with ``destination`` left as it was, when the archive is unreadable,
     unsafe, or takes more than the limits' time or memory to read (in a child process).
     """
     destination = Path(destination)
+    destination.mkdir(parents=True, exist_ok=True)
     before = set(os.listdir(destination))
     command = [sys.executable, "-I", str(Path(__file__).resolve()), "--child",
                json.dumps(asdict(limits)), str(Path(archive).resolve()), str(destination.resolve())]
