@@ -12,7 +12,10 @@ import tempfile
 from typing import Dict
 
 # Passed on from the grader's environment when set (PYTHONPATH: where numpy may be found).
-PASSED = ("PATH", "PYTHONPATH", "LANG", "LANGUAGE", "TZ", "SYSTEMROOT", "MYTORCH_MNIST",
+# LD_LIBRARY_PATH: where an interpreter installed outside the system's directories finds its
+# libpython (the student process runs the grader's interpreter).
+PASSED = ("PATH", "PYTHONPATH", "LD_LIBRARY_PATH", "LANG", "LANGUAGE", "TZ", "SYSTEMROOT",
+          "MYTORCH_MNIST",
           # Set on some processors so that older OpenBLAS builds compute correctly.
           "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 PASSED_PREFIXES = ("LC_",)

@@ -192,7 +192,9 @@ class StudentProcess:
     def _stopped(self, error: BaseException) -> StudentCodeError:
         """The error for a process that stopped answering; a GraderFault when it was killed
         from outside."""
-        usage = None if isinstance(error, wire.WireError) else self._reap()
+        # A closed pipe comes a moment before the exit status (a confined worker's launcher
+        # passes its status on after it): wait for the status before judging.
+        usage = self._reap()
         status = self.process.poll()
         tail = "\n".join(list(self.stderr_tail)[-12:])
         self.close()
