@@ -21,13 +21,14 @@ import pytest
 import torch
 
 from autograder.common import mnist_data
-from autograder.grader import reference
+from autograder.grader import reference, training_check
 from autograder.grader.compare import check_equal, fail
 
 pytestmark = pytest.mark.mnist
 
 SEED = 0                   # np.random.seed before mnist(): shuffling and initialisation
 THRESHOLD = 0.92
+EPOCHS = 3
 N_VALIDATIONS = 18         # 3 epochs x 600 batches, one validation per 100 batches
 AGREEMENT = 2e-3           # the last reported accuracy vs the grader's own (20 images)
 ARCHITECTURE = [("Linear", (20, 784)), ("BatchNorm1d", (20,)), ("ReLU", None),
@@ -42,7 +43,7 @@ def trained(student):
     columns = shutil.get_terminal_size((100, 24)).columns
     # One call, within the part's seconds of rubric.toml [time].
     return student.run("mnist_training", live_output=True, seed=SEED, columns=columns,
-                       interactive=sys.stderr.isatty())
+                       interactive=sys.stderr.isatty(), sampled=training_check.SAMPLED_STEPS)
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +80,14 @@ def check_vector_shapes(layers: list) -> None:
                      hint=HINT_STRUCTURE)
 
 
+def check_earned(got: dict, validation: tuple) -> None:
+    """The returned model is the one train() trained, from a fresh start, by its gradients
+    (training_check.py): no check of Part 3 scores a model that was not."""
+    check_architecture(got)
+    training_check.check(got["training"], EPOCHS * BATCHES_PER_EPOCH, got["layers"][1]["eps"],
+                         *validation)
+
+
 def vector(values) -> torch.Tensor:
     return reference.tensor(np.reshape(values, -1))
 
@@ -101,7 +110,7 @@ def grader_accuracy(layers: list, val_x: np.ndarray, val_y: np.ndarray) -> float
 
 @pytest.mark.check("accuracy")
 def test_trained_model_reaches_threshold(trained, validation, record_property):
-    check_architecture(trained)
+    check_earned(trained, validation)
     accuracy = grader_accuracy(trained["layers"], *validation)
     record_property("mnist_accuracy", accuracy)          # the platforms' leaderboard
     if not accuracy >= THRESHOLD:
@@ -131,7 +140,7 @@ def test_validation_history_and_plot(trained, validation, in_order_batch_sums):
                                    "(plot_validation_accuracy is given)")]:
         check_equal(trained[fact], expected, what=f"{WHAT}: {message}")
     check_shuffled(trained["batch_sums"], in_order_batch_sums)
-    check_architecture(trained)
+    check_earned(trained, validation)
     measured = grader_accuracy(trained["layers"], *validation)
     if abs(accuracies[-1] - measured) > AGREEMENT:
         fail(f"{WHAT}: the last validation accuracy does not match the trained model",

@@ -51,9 +51,68 @@ MNIST_BUGS = [
         ("3",), {"mnist": 10.0}, ("has a bias of shape (10000, 10)",)),
 ]
 
+# Models not earned by train() (autograder/grader/training_check.py): each scores 0, whatever
+# its accuracy (each reaches 95-96%). "Elsewhere" is a private training loop train() never sees.
+ELSEWHERE = """
+_TARGET = []
+
+
+def _trained_elsewhere(train_x, train_y):
+    other = Sequential(Linear(784, 20), BatchNorm1d(20), ReLU(), Linear(20, 10))
+    opt, loss_fn = SGD(other.parameters(), lr=0.1, momentum=0.9), CrossEntropyLoss()
+    for _ in range(3):
+        order = np.random.permutation(len(train_x))
+        for start in range(0, len(train_x), 100):
+            rows = order[start:start + 100]
+            opt.zero_grad()
+            loss_fn(other(Tensor(train_x[rows])), Tensor(train_y[rows])).backward()
+            opt.step()
+    _TARGET[:] = [p.data.copy() for p in other.parameters()]
+    return other
+
+
+def _copy_weights(source, model):
+    for mine, theirs in zip(model.layers, source.layers):
+        for name in ("weight", "bias", "gamma", "beta", "running_mean", "running_var"):
+            if hasattr(theirs, name):
+                value = getattr(theirs, name)
+                getattr(mine, name).data = getattr(value, "data", value).copy()
+
+
+def mnist("""
+SGD_LINE = "    optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)\n"
+WRAPPED_STEP = (SGD_LINE + "    _trained_elsewhere(train_x, train_y)\n"
+                "    plain_step = optimizer.step\n"
+                "    def step():\n{}"
+                "    optimizer.step = step\n")
+UNEARNED = [
+    Bug("pretrained-start", [(MNIST, "def mnist(", ELSEWHERE), (MNIST, TRAIN_CALL,
+        "    _copy_weights(_trained_elsewhere(train_x, train_y), model)\n" + TRAIN_CALL)],
+        ("3",), {"mnist": 10.0}, ("training did not start from a fresh model",)),
+    Bug("weights-swapped-after-training", [(MNIST, "def mnist(", ELSEWHERE), (MNIST, TRAIN_CALL,
+        "    other = _trained_elsewhere(train_x, train_y)\n" + TRAIN_CALL
+        + "    _copy_weights(other, model)\n")],
+        ("3",), {"mnist": 10.0}, ("changed other than by optimizer.step()", "after the last step")),
+    Bug("step-pulls-towards-weights-from-elsewhere", [(MNIST, "def mnist(", ELSEWHERE),
+        (MNIST, SGD_LINE, WRAPPED_STEP.format(
+            "        plain_step()\n"
+            "        for p, t in zip(model.parameters(), _TARGET):\n"
+            "            p.data += 0.01 * (t - p.data)\n"))],
+        ("3",), {"mnist": 10.0}, ("did not move by their gradients",)),
+    Bug("gradients-replaced-before-step", [(MNIST, "def mnist(", ELSEWHERE),
+        (MNIST, TRAIN_CALL, "    _trained_elsewhere(train_x, train_y)\n" + TRAIN_CALL),
+        (MNIST, "            loss.backward()\n", "            loss.backward()\n"
+         "            for p, t in zip(model.parameters(), _TARGET):\n"
+         "                p.grad.data = p.data - t\n")],
+        ("3",), {"mnist": 10.0}, ("are not those of the batch's loss",)),
+    Bug("parameters-edited-between-steps", [(MNIST, "            optimizer.step()\n",
+        "            optimizer.step()\n            model.layers[3].bias.data = model.layers[3].bias.data * 1.0 + 1e-9\n")],
+        ("3",), {"mnist": 10.0}, ("changed other than by optimizer.step()", "between steps")),
+]
+
 
 @pytest.mark.slow
-@pytest.mark.parametrize("bug", MNIST_BUGS, ids=lambda bug: bug.id)
+@pytest.mark.parametrize("bug", MNIST_BUGS + UNEARNED, ids=lambda bug: bug.id)
 def test_mnist_bug_loses_its_check(bug, solution_copy):
     check_bug(bug, solution_copy)
 

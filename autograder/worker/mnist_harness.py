@@ -13,7 +13,9 @@ Observation works by wrapping, for the duration of the run only:
 - the model's ``forward`` (inputs must not require grad; train/eval mode at each call; the
   sum of each training batch's inputs, so that the grader can tell whether the data was
   shuffled at the start of every epoch);
-- ``CrossEntropyLoss.forward`` (the loss shown on the bar; labels must not require grad).
+- ``CrossEntropyLoss.forward`` (the loss shown on the bar; labels must not require grad);
+- the ``step`` of the optimizer passed to ``train`` (a ``TrainingRecord`` of how training
+  changed the parameters, which the grader verifies: training_record.py).
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ import numpy as np
 
 from autograder.common import mnist_data
 from autograder.worker import notebook
+from autograder.worker.training_record import TrainingRecord
 
 TOTAL_BATCHES = 1800          # 3 epochs x 600 batches of 100
 PLOT = Path("hw1") / "validation_accuracy.png"      # relative to the target (the cwd)
@@ -42,9 +45,12 @@ def _modes(model: Any) -> List[bool]:
 class TrainingMonitor:
     """Wraps the student's functions while ``mnist()`` runs; see the module docstring."""
 
-    def __init__(self, module: Any, columns: int, interactive: bool = True) -> None:
+    def __init__(self, module: Any, columns: int, interactive: bool = True,
+                 sampled: tuple = ()) -> None:
         from tqdm import tqdm
         self.module = module
+        self.record = TrainingRecord(sampled)
+        self.optimizers: List[Any] = []
         self.interactive = interactive
         self.model: Any = None
         self.in_validation = False
@@ -74,6 +80,7 @@ class TrainingMonitor:
         def watched_train(model, *args, **kwargs):
             self.facts["train_calls"] += 1
             self._watch_model(model)
+            self._watch_optimizer(args[0] if args else kwargs.get("optimizer"))
             return train(model, *args, **kwargs)
 
         def watched_validate(model, *args, **kwargs):
@@ -100,6 +107,7 @@ class TrainingMonitor:
                 self.facts["loss_calls"] += 1
                 with contextlib.suppress(TypeError, ValueError, AttributeError):
                     self.loss = float(np.asarray(value.data))
+                self.record.on_labels(target)
                 self.bar.update(1)
                 if self.bar.n % 20 == 0:
                     self._show(refresh=False)
@@ -125,9 +133,17 @@ class TrainingMonitor:
                 self.facts["trained_in_eval_mode"] |= not all(modes)
                 with contextlib.suppress(TypeError, ValueError):
                     self.batch_sums.append(float(np.sum(getattr(x, "data", x))))
+                self.record.on_forward(model, x)
             return forward(x, *args, **kwargs)
 
         self._patch(model, "forward", watched_forward)
+
+    def _watch_optimizer(self, optimizer: Any) -> None:
+        if optimizer is None or not callable(getattr(optimizer, "step", None)) or any(
+                optimizer is seen for seen in self.optimizers):
+            return
+        self.optimizers.append(optimizer)
+        self._patch(optimizer, "step", self.record.step(optimizer.step))
 
     def _status(self) -> str:
         text = f"loss {self.loss:.3f}"
@@ -177,14 +193,16 @@ def _as_floats(values: Any) -> Optional[List[float]]:
         return None
 
 
-def run(seed: int, columns: int, interactive: bool = True) -> dict:
-    """Train with the student's ``mnist()`` and report; see the module docstring."""
+def run(seed: int, columns: int, interactive: bool = True, sampled: tuple = ()) -> dict:
+    """Train with the student's ``mnist()`` and report; see the module docstring.
+    ``sampled``: the optimizer steps whose batches and gradients the report includes."""
     train_x, train_y, val_x, val_y = mnist_data.load_mnist()
     module = notebook.load_mnist_module()         # hw1/mnist.py, or the notebook's cells
     started = time.time()
     np.random.seed(seed)
-    with TrainingMonitor(module, columns, interactive) as monitor:
+    with TrainingMonitor(module, columns, interactive, tuple(sampled)) as monitor:
         returned = module.mnist(train_x, train_y, val_x, val_y)
+        training = monitor.record.finish()
     plot_written = (PLOT.is_file() and PLOT.stat().st_mtime >= started - 1
                     and PLOT.read_bytes()[:8] == PNG_SIGNATURE)
     model = monitor.model
@@ -194,4 +212,5 @@ def run(seed: int, columns: int, interactive: bool = True) -> dict:
             "model_seen": model is not None,
             "layers": [describe_layer(layer) for layer in layers],
             "plot_written": bool(plot_written),
-            "batch_sums": np.array(monitor.batch_sums, dtype=np.float64), **monitor.facts}
+            "batch_sums": np.array(monitor.batch_sums, dtype=np.float64), "training": training,
+            **monitor.facts}

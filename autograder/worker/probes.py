@@ -400,10 +400,11 @@ def optimizer_steps(kind: str, params: List[np.ndarray], grads: List[List[np.nda
 
 
 # ---------------------------------------------------------------------------- Part 3: MNIST
-def mnist_training(seed: int, columns: int = 100, interactive: bool = True) -> dict:
+def mnist_training(seed: int, columns: int = 100, interactive: bool = True,
+                   sampled: tuple = ()) -> dict:
     """Run the target's hw1/mnist.py ``mnist()`` on MNIST (see mnist_harness.py)."""
     from autograder.worker import mnist_harness
-    return mnist_harness.run(seed, columns, interactive)
+    return mnist_harness.run(seed, columns, interactive, sampled)
 
 
 # ---------------------------------------------------------------------------- Part 4.2: Conv2d
