@@ -31,6 +31,8 @@ from autograder.grader.rubric import Rubric
 from autograder.grader.student_env import CONFINED_MATPLOTLIB, matplotlib_cache, student_env
 
 MODES = ("auto", "require", "off")
+# The launcher's exit status when it killed the student's processes for their memory.
+OVER_MEMORY_EXIT = 124
 LAUNCHER = "confine.py"                     # in the worker's directory
 # The operating system's files a Python process needs, read-only.
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
@@ -89,19 +91,28 @@ def worker_binds(worker_dir: Path) -> List[str]:
     return paths
 
 
-def spec(target: Path, worker_dir: Path) -> Dict[str, Any]:
-    """The confined root of a student process (the format: autograder/worker/confine.py)."""
+def spec(target: Path, worker_dir: Path, memory_mb: int = 0) -> Dict[str, Any]:
+    """The confined root of a student process (the format: autograder/worker/confine.py).
+
+    ``memory_mb``: what its processes may use together. Under ``AUTOGRADER_HANDIN=copy``
+    (a batch, the platforms) the hand-in is a copy in memory with ``[isolation] handin_mb``
+    to spare for its writes; otherwise (./grade.sh) it writes in its own directory."""
     sizes = limits()
     read_only = [p for p in SYSTEM_PATHS if not os.path.islink(p)]
     read_only += interpreter_paths() + worker_binds(worker_dir)
-    binds = [bind for p in read_only for bind in _binds(p, False)] + _binds(str(target), True)
+    binds = [bind for p in read_only for bind in _binds(p, False)]
+    copied = os.environ.get("AUTOGRADER_HANDIN") == "copy"
+    if not copied:
+        binds += _binds(str(target), True)
     binds = [bind for bind in binds if not any(_covers(other, bind) for other in binds)]
     fonts = glob.glob(os.path.join(matplotlib_cache(), "fontlist-*.json"))
     copies = [[path, os.path.join(CONFINED_MATPLOTLIB, os.path.basename(path))]
               for path in fonts]
     return {"binds": binds, "masks": forbidden_entries(), "cwd": str(target), "copies": copies,
             "links": [[p, os.readlink(p)] for p in SYSTEM_PATHS if os.path.islink(p)],
-            "tmp_mb": int(sizes["tmp_mb"]), "shm_mb": int(sizes["shm_mb"])}
+            "tmp_mb": int(sizes["tmp_mb"]), "shm_mb": int(sizes["shm_mb"]),
+            "handin": [str(target), int(sizes["handin_mb"])] if copied else None,
+            "memory_mb": int(memory_mb), "memory_exit": OVER_MEMORY_EXIT}
 
 
 def _binds(path: str, writable: bool) -> List[List[Any]]:
@@ -120,10 +131,11 @@ def _covers(outer: List[Any], inner: List[Any]) -> bool:
             and os.path.join(source, below) == inner_source)
 
 
-def command(target: Path, worker_dir: Path) -> List[str]:
+def command(target: Path, worker_dir: Path, memory_mb: int = 0) -> List[str]:
     """The launcher's command line, to which the worker's command is appended."""
     launcher = str(Path(worker_dir) / LAUNCHER)
-    return [sys.executable, "-I", "-S", launcher, json.dumps(spec(target, worker_dir)), "--"]
+    return [sys.executable, "-I", "-S", launcher,
+            json.dumps(spec(target, worker_dir, memory_mb)), "--"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -146,11 +158,11 @@ def available(worker_dir: str, uid: int = -1) -> str:
     return probe.stderr.decode("utf-8", "replace").strip()[-300:] or f"exit {probe.returncode}"
 
 
-def prefix(target: Path, worker_dir: Path, **popen: Any) -> List[str]:
+def prefix(target: Path, worker_dir: Path, memory_mb: int = 0, **popen: Any) -> List[str]:
     """The command to put before the worker's: [] when not confined (``mode``)."""
     chosen = mode()
     if chosen == "off":
         return []
     if chosen == "auto" and available(str(worker_dir), popen.get("user", -1)):
         return []
-    return command(target, worker_dir)
+    return command(target, worker_dir, memory_mb)

@@ -57,7 +57,8 @@ class Rubric:
         self.by_name = {p.name: p for p in self.all_parts}
         # Batch-grading settings ([policy] in rubric.toml), e.g. forbidden_import.
         self.policy: Dict[str, str] = raw.get("policy", {})
-        # The student process's private file systems ([isolation]): tmp_mb, shm_mb.
+        # The student process's private file systems and output ([isolation]): tmp_mb, shm_mb,
+        # handin_mb, output_kb.
         self.isolation: Dict[str, int] = raw.get("isolation", {})
         self.by_number = {p.number: p for p in self.all_parts}
         # The platform bundles' settings ([platforms]): hidden_visibility, time_weights.

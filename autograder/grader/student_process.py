@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, List, Optional
 
 from autograder.common import wire
+from autograder.common.printable import printable
 from autograder.common.paths import WORKER_DIR
 from autograder.grader import budget, confinement, student_env
 from autograder.grader.compare import GradingFailure
@@ -66,7 +67,8 @@ class StudentProcess:
     AUTOGRADER_MAX_PROCESSES (0: no limit), AUTOGRADER_RUN_AS_UID (run as that uid when root),
     AUTOGRADER_CALL_TIMEOUT (seconds of student code per test: rubric.toml [time]),
     AUTOGRADER_CONFINE (namespaces of its own: auto, require or off; see confinement.py; its
-    environment: student_env.py). Two more for the platform bundles:
+    environment: student_env.py), AUTOGRADER_HANDIN (copy: a batch's or a platform's hand-in
+    is graded as a copy in memory, confinement.py). Two more for the platform bundles:
     AUTOGRADER_DEADLINE (one deadline for the whole run, shared out over the checks: see
     budget.py) and AUTOGRADER_WORKER_DIR (a copy of autograder/worker/ the student's uid can
     read, when the grader's own source is unreadable to it).
@@ -79,19 +81,20 @@ class StudentProcess:
         self.ready = False
         self.stderr_tail: collections.deque = collections.deque(maxlen=40)
         self.live_output = False    # forward the student's stderr to ours (progress bars)
+        self.shown = 0              # bytes forwarded during this call
 
     # ------------------------------------------------------------------ life cycle
     def _start(self) -> None:
         worker = os.environ.get("AUTOGRADER_WORKER_DIR") or str(WORKER_DIR)
         command = [sys.executable, "-X", "faulthandler", worker, "--target", str(self.target),
-                   "--memory-mb", os.environ.get("AUTOGRADER_MEMORY_MB", "4096"),
+                   "--memory-mb", str(memory_mb()),
                    "--file-mb", os.environ.get("AUTOGRADER_FILE_MB", "64"),
                    "--max-processes", os.environ.get("AUTOGRADER_MAX_PROCESSES", "0")]
         extra = {}
         uid = os.environ.get("AUTOGRADER_RUN_AS_UID")
         if uid and os.geteuid() == 0:
             extra = {"user": int(uid), "group": int(uid), "extra_groups": []}
-        confine = confinement.prefix(self.target, Path(worker), **extra)
+        confine = confinement.prefix(self.target, Path(worker), memory_mb(), **extra)
         env = student_env.student_env(confined=bool(confine))
         command = confine + command
         self.stderr_tail.clear()
@@ -106,9 +109,15 @@ class StudentProcess:
         ``live_output`` also copy it to the grader's stderr as it arrives (chunks, not lines,
         so that a progress bar redrawn with carriage returns moves)."""
         partial = ""
+        allowed = int(confinement.limits()["output_kb"]) * 1024
         for chunk in iter(lambda: process.stderr.read1(1 << 16), b""):
             if self.live_output:
-                _echo(chunk)
+                self.shown += len(chunk)
+                if self.shown <= allowed:
+                    _echo(chunk)
+                elif self.shown - len(chunk) <= allowed:
+                    _echo(f"\n[the rest of this output is not shown: over {allowed // 1024} KiB "
+                          "(rubric.toml [isolation] output_kb)]\n".encode())
             lines = (partial + chunk.decode("utf-8", "replace")).replace("\r", "\n").split("\n")
             partial = lines.pop()[-300:]
             self.stderr_tail.extend(line.rstrip()[:300] for line in lines if line.strip())
@@ -163,7 +172,7 @@ class StudentProcess:
         # A crash report quotes only this call's output: an earlier call may have been a
         # hidden test, whose inputs the student's code could have printed.
         self.stderr_tail.clear()
-        self.live_output = live_output
+        self.live_output, self.shown = live_output, 0
         try:
             self.process.stdin.write(wire.encode({"probe": probe, "args": args}))
             self.process.stdin.flush()
@@ -199,6 +208,11 @@ class StudentProcess:
         tail = "\n".join(list(self.stderr_tail)[-12:])
         self.close()
         reason = _exit_reason(status, error)
+        if status == confinement.OVER_MEMORY_EXIT:
+            return StudentCodeError(
+                f"Your code's processes used more than {memory_mb()} MB of memory together, "
+                "so they were stopped (arrays far larger than the task needs, or processes "
+                "that each hold a copy?).")
         fault = ""
         if not self.ready:
             fault = (f"The process that runs your code ended before running any of it ({reason})"
@@ -285,9 +299,12 @@ class StudentProcess:
 
 
 def _echo(chunk: bytes) -> None:
-    """Write the student's bytes to the grader's stderr unchanged."""
+    """Write the student's bytes to the grader's stderr: unchanged on a terminal (a progress
+    bar redraws itself), with control characters made visible in a log or a pipe."""
     stream = getattr(sys.stderr, "buffer", None)
     try:
+        if not sys.stderr.isatty():
+            chunk = printable(chunk.decode("utf-8", "replace")).encode("utf-8")
         if stream is not None:
             stream.write(chunk)
         else:
@@ -295,6 +312,12 @@ def _echo(chunk: bytes) -> None:
         sys.stderr.flush()
     except (OSError, ValueError):
         pass
+
+
+def memory_mb() -> int:
+    """The memory of the student's code: each process's address space and, where it has
+    namespaces of its own, all its processes together (AUTOGRADER_MEMORY_MB)."""
+    return int(os.environ.get("AUTOGRADER_MEMORY_MB", "4096"))
 
 
 def _seconds(value: float) -> str:

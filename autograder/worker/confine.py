@@ -10,6 +10,11 @@ holding only what SPEC_JSON lists (``autograder/grader/confinement.py`` writes i
 - ``masks``: installed packages of forbidden libraries, each replaced by a package whose
   import raises ImportError, whatever interpreter or import mechanism asks for it;
 - ``tmp_mb``, ``shm_mb``: the sizes of the private ``/tmp`` and ``/dev/shm``;
+- ``handin``: [path, mb] or null: the hand-in's directory copied into a file system in memory
+  at ``path``, with room for ``mb`` MiB of writes (its own directory is then never written);
+- ``memory_mb``, ``memory_exit``: the memory all of COMMAND's processes may use together
+  (their proportional resident sizes, 0: no limit); past it they are all killed and this
+  process exits with ``memory_exit``;
 - ``copies``: [source, path] files copied into the private ``/tmp`` (matplotlib's font cache);
 - ``cwd``: where COMMAND starts.
 
@@ -21,6 +26,7 @@ process is killed, everything COMMAND started dies too. Standard library only; L
 from __future__ import annotations
 
 import ctypes
+import glob
 import json
 import os
 import platform
@@ -28,6 +34,7 @@ import resource
 import shutil
 import signal
 import sys
+import time
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
@@ -42,6 +49,8 @@ PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390
 DEVICES = ("null", "zero", "full", "random", "urandom")
 NOBODY = 65534
 SETUP_FAILED = 125
+POLL_SECONDS = 0.05             # how often pid 1 measures the memory of the processes
+OVER_MEMORY = b"memory"         # what pid 1 reports when it killed them for their memory
 BLOCKED = ("raise ImportError('this library is not available to MyTorch hand-ins: mytorch is "
            "written with numpy and the Python standard library only')\n")
 
@@ -123,6 +132,8 @@ def build_root(spec: dict) -> None:
         _make_mountpoint(target, source)
         mount(source, target, None, MS_BIND | MS_REC)
         remount(target, read_only=not writable)
+    if spec.get("handin"):
+        _copy_in(*spec["handin"])
     for path, target in spec["links"]:
         if not os.path.lexists("/newroot" + path):
             os.symlink(target, "/newroot" + path)
@@ -144,6 +155,17 @@ def build_root(spec: dict) -> None:
     pivot_root(".", ".")
     _check(libc.umount2(b".", MNT_DETACH), "umount the staging root")
     os.chdir("/")
+
+
+def _copy_in(path: str, room_mb: int) -> None:
+    """The hand-in at ``path``, copied into a file system in memory with ``room_mb`` to spare."""
+    source, target = "/oldroot" + path, "/newroot" + path
+    size = sum(os.lstat(os.path.join(d, f)).st_size for d, _, files in os.walk(source)
+               for f in files)
+    os.makedirs(target, exist_ok=True)
+    mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV,
+          f"mode=755,size={size // 2 ** 20 + 1 + int(room_mb)}m")
+    shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
 
 
 def _mask(path: str) -> None:
@@ -187,11 +209,41 @@ def init(spec: dict, command: list, report: int) -> None:
         os.write(2, f"confine: {error}\n".encode())
         os._exit(SETUP_FAILED)
     _detach_stdio(os.open("/dev/null", os.O_RDWR))
+    budget = int(spec.get("memory_mb") or 0) * 2 ** 20
     while True:
-        pid, status = os.waitpid(-1, 0)
+        pid, status = os.waitpid(-1, os.WNOHANG if budget else 0)
         if pid == worker:
             os.write(report, str(status).encode())
             os._exit(0)
+        if pid == 0:
+            if _resident() > budget:
+                os.kill(-1, signal.SIGKILL)       # every process of the namespace but this
+                os.waitpid(worker, 0)
+                os.write(report, OVER_MEMORY)
+                os._exit(0)
+            time.sleep(POLL_SECONDS)
+
+
+def _resident() -> int:
+    """Bytes of memory the processes of this namespace other than pid 1 use: their
+    proportional set sizes (shared pages counted once), or resident sizes if unavailable."""
+    total = 0
+    for directory in glob.glob("/proc/[0-9]*"):
+        if directory == "/proc/1":
+            continue
+        try:
+            with open(directory + "/smaps_rollup", "rb") as handle:
+                for line in handle:
+                    if line.startswith(b"Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except (OSError, ValueError):
+            try:
+                with open(directory + "/statm", "rb") as handle:
+                    total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            except (OSError, ValueError, IndexError):
+                pass                               # ended meanwhile
+    return total
 
 
 def _detach_stdio(devnull: int) -> None:
@@ -229,6 +281,8 @@ def main(argv: list) -> None:
     _detach_stdio(devnull)
     _, status = os.waitpid(child, 0)
     reported = os.read(reading, 64)
+    if reported == OVER_MEMORY:
+        os._exit(int(spec["memory_exit"]))
     exit_as(int(reported) if reported else status)
 
 

@@ -115,7 +115,7 @@ class Submission:
                "AUTOGRADER_MEMORY_MB": str(settings.memory_mb),
                "AUTOGRADER_FILE_MB": str(settings.file_mb),
                "AUTOGRADER_MAX_PROCESSES": str(settings.max_processes),
-               "AUTOGRADER_CONFINE": settings.confine,
+               "AUTOGRADER_CONFINE": settings.confine, "AUTOGRADER_HANDIN": "copy",
                "TMPDIR": str(scratch_dir), "HOME": str(scratch_dir),
                "MPLCONFIGDIR": str(scratch_dir), "MPLBACKEND": "Agg"}
         if settings.call_timeout is not None:

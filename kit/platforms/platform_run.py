@@ -110,7 +110,8 @@ def deadline() -> str:
 def run_grader(target: Path, extra: List[str]) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(HERE), "NO_COLOR": "1",
            "AUTOGRADER_MEMORY_MB": os.environ.get("AUTOGRADER_MEMORY_MB", "1024"),
-           "AUTOGRADER_MAX_PROCESSES": os.environ.get("AUTOGRADER_MAX_PROCESSES", "64")}
+           "AUTOGRADER_MAX_PROCESSES": os.environ.get("AUTOGRADER_MAX_PROCESSES", "64"),
+           "AUTOGRADER_HANDIN": "copy"}
     shared = isolate(target, env)
     if shared and uids.isolating():
         print(f"warning: the student's code runs as root ({shared})", file=sys.stderr)
