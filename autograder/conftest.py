@@ -56,6 +56,7 @@ CHECK_OF: dict = {}
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    forget_hidden_tests()
     seconds = budget.deadline_from_environment()
     if seconds is None:
         return
@@ -67,6 +68,17 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     budget.ACTIVE = budget.Budget(seconds, budget.weights_for(set(CHECK_OF.values()), names,
                                                               configured))
     budget.ACTIVE.add_tests(CHECK_OF.values())
+
+
+def forget_hidden_tests() -> None:
+    """Under AUTOGRADER_FORGET_HIDDEN=1, delete the hidden tests' files once collected, before
+    any student code runs: for a platform's disposable copy of the grader whose student code
+    runs as the grader's own user (Autolab), which could otherwise read them. What the worker
+    computes for them (hidden/expressions.py) stays: the student process runs it."""
+    if os.environ.get("AUTOGRADER_FORGET_HIDDEN") != "1":
+        return
+    for path in [*HIDDEN_DIR.glob("test_*.py"), *HIDDEN_DIR.glob("__pycache__/test_*")]:
+        path.unlink(missing_ok=True)
 
 
 def pytest_runtest_logstart(nodeid: str, location: tuple) -> None:

@@ -439,6 +439,35 @@ def test_student_code_cannot_read_the_hidden_tests(bundles, nobody_venv, tmp_pat
     assert next(t for t in data["tests"] if t["name"].endswith(": sgd"))["status"] == "passed"
 
 
+@pytest.mark.slow
+def test_autolab_student_code_cannot_read_the_hidden_tests(bundles, nobody_venv, tmp_path):
+    """Tango's job: grader and student code one unprivileged user, no namespaces (Docker's
+    seccomp profile): the hidden tests are gone from the job's copy before student code runs."""
+    job = Path(tempfile.mkdtemp(prefix="autolab-job-", dir="/tmp"))
+    pattern = str(job / "mytorch-autograder" / "autograder" / "hidden" / "test_*.py")
+    tree = corpus.variant(tmp_path, "snoop")
+    replace_once(tree / "mytorch/nn/activations.py", corpus.RELU,
+                 SNOOP.format(pattern=pattern) + corpus.RELU)
+    tar, makefile, _settings = bundles["autolab"]
+    try:
+        shutil.copy(tar, job / "autograde.tar")
+        shutil.copy(makefile, job / "Makefile")
+        corpus.tar_of(tree, job / "handin.tar")
+        for path in [job, *job.iterdir()]:
+            os.chown(path, 65534, 65534)
+        done = subprocess.run(["runuser", "-u", "nobody", "--", "make", "-s", "autograde",
+                               f"PYTHON={nobody_venv}"], cwd=job, capture_output=True,
+                              text=True, timeout=900,
+                              env={**os.environ, "AUTOGRADER_CONFINE": "off"})
+        hidden_left = sorted(p.name for p in Path(pattern).parent.glob("test_*.py"))
+    finally:
+        shutil.rmtree(job, ignore_errors=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    scores = json.loads(done.stdout.strip().splitlines()[-1])["scores"]
+    assert scores["relu"] == 0 and scores["sgd"] == RUBRIC.by_number["2.3"].points, scores
+    assert hidden_left == []
+
+
 # ------------------------------------------------------------------ setup.sh on Python 3.10 and 3.12
 def world_runnable_copy(python: str, into: Path) -> str:
     """A copy of ``python``'s installation under ``into`` that nobody can run (pyenv's live in

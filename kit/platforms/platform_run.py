@@ -13,6 +13,9 @@ As root (Gradescope), the student's code runs as ``nobody`` when that user can r
 included) is made unreadable to other users, the hand-in is copied into a scratch directory
 owned by ``nobody``, and the student process runs a copy of what it needs (autograder/worker,
 autograder/common, the computations of the hidden tests, data/) from a directory it can read.
+Otherwise (Autolab: one unprivileged user for grader and student) the hidden tests' files are
+deleted from this disposable copy once pytest has collected them, before any student code runs
+(AUTOGRADER_FORGET_HIDDEN, autograder/conftest.py).
 
 ``AUTOGRADER_DEADLINE`` (seconds, default DEFAULT_DEADLINE) bounds the whole grading run, so a
 submission that hangs everywhere still gets its results inside the platform's time limit
@@ -115,6 +118,8 @@ def run_grader(target: Path, extra: List[str]) -> subprocess.CompletedProcess:
     shared = isolate(target, env)
     if shared and uids.isolating():
         print(f"warning: the student's code runs as root ({shared})", file=sys.stderr)
+    if shared:          # the student's code runs as the grader's user: in this disposable
+        env["AUTOGRADER_FORGET_HIDDEN"] = "1"      # copy, the hidden tests go once collected
     env["AUTOGRADER_DEADLINE"] = deadline()
     hidden = ["--hidden"] if (HERE / "autograder" / "hidden").is_dir() else []
     return subprocess.run([sys.executable, "-m", "autograder", "--target", str(target),
