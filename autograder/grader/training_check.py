@@ -1,8 +1,9 @@
 """Part 3, grader side: the returned model was trained by ``train()``, from a fresh start.
 
 The student process records how training changed the parameters
-(autograder/worker/training_record.py); this checks the record, so that a model trained
-elsewhere, built by hand, or edited after training scores nothing, whatever its accuracy:
+(autograder/worker/training_record.py); this checks the record of every model accurate enough
+to score (autograder/test_3_mnist.py), so that one trained elsewhere, built by hand, or edited
+after training scores nothing in Part 3:
 
 1. **A fresh start**: the parameters at the first training forward classify the validation
    images at about chance level (at most ``FRESH_ACCURACY``).
@@ -78,10 +79,18 @@ def check(record: dict, steps: int, eps: float, val_x: np.ndarray, val_y: np.nda
         fail(f"{WHAT}: expected one optimizer.step() per batch, {steps} in all",
              f"the optimizer passed to train() stepped {record['steps']} times",
              hint="update the parameters with optimizer.step(), once per batch.")
-    if not _sizes_agree(record):
-        fail(f"{WHAT}: some parameters had no gradient, or changed size, during training",
-             "each Linear's weight and bias and BatchNorm1d's gamma and beta get a gradient of "
-             "their own shape at every step")
+    if not record["initial"] or not all(name in record["initial"] for name in PARAMETER_NAMES):
+        fail(f"{WHAT}: the grader found no parameters to follow at the first training batch",
+             "it follows the weight and bias of each Linear and the gamma and beta of "
+             "BatchNorm1d, in the model passed to train(model, ...)")
+    names = trained_parameters(record)
+    if not names:
+        fail(f"{WHAT}: training changed no parameter", "the optimizer's steps left them all "
+             "as they were", hint="SGD(model.parameters(), ...) and optimizer.step() per batch.")
+    lost = [name for name in names if not _followed(record, name)]
+    if lost:
+        fail(f"{WHAT}: {', '.join(lost)} changed without a gradient of its size at every step",
+             "a parameter changes only by optimizer.step(), from its .grad")
     accuracy = fresh_accuracy(record["initial"], val_x, val_y, eps)
     if accuracy > FRESH_ACCURACY:
         fail(f"{WHAT}: training did not start from a fresh model",
@@ -93,26 +102,34 @@ def check(record: dict, steps: int, eps: float, val_x: np.ndarray, val_y: np.nda
         if record[fact]:
             fail(f"{WHAT}: the parameters changed other than by optimizer.step()",
                  f"they changed {detail}", hint="only optimizer.step() may change them.")
-    check_displacement(record)
+    check_displacement(record, names)
     for sample in record["samples"]:
-        check_gradient(sample, eps)
+        check_gradient(sample, eps, names)
 
 
 PARAMETER_NAMES = ("0.weight", "0.bias", "1.gamma", "1.beta", "3.weight", "3.bias")
 
 
-def _sizes_agree(record: dict) -> bool:
-    """Every parameter followed from start to end, with gradients of its size."""
+def _followed(record: dict, name: str) -> bool:
+    """``name`` followed from start to end, with gradients of its size at every step."""
     groups = [record["initial"] or {}, record["final"], record["grad_sum"],
               record["last_grads"], record["last_update"]]
-    return all(sorted(group) == sorted(PARAMETER_NAMES) for group in groups) and all(
-        len({np.size(group[name]) for group in groups}) == 1 for name in PARAMETER_NAMES)
+    return all(name in group for group in groups) and len(
+        {np.size(group[name]) for group in groups}) == 1
 
 
-def check_displacement(record: dict) -> None:
+def trained_parameters(record: dict) -> List[str]:
+    """The parameters training changed (one that never changed, left out of the optimizer or
+    without a gradient, is a matter for Part 2's checks)."""
+    initial, final = record["initial"] or {}, record["final"]
+    return [name for name in PARAMETER_NAMES if name in initial and name in final and (
+        np.shape(initial[name]) != np.shape(final[name]) or not np.array_equal(
+            initial[name], final[name], equal_nan=True))]
+
+
+def check_displacement(record: dict, names: List[str]) -> None:
     """Where training took the parameters is made of the gradients: P_N - P_0 lies in the span
     of the gradients' sum, the last gradients and the last update (module docstring, 3)."""
-    names = list(PARAMETER_NAMES)
     moved = flat(record["final"], names) - flat(record["initial"], names)
     basis = np.stack([flat(record[key], names)
                       for key in ("grad_sum", "last_grads", "last_update")], axis=1)
@@ -128,9 +145,13 @@ def check_displacement(record: dict) -> None:
              "from its .grad (SGD with momentum), and nothing else.")
 
 
-def check_gradient(sample: dict, eps: float) -> None:
+def check_gradient(sample: dict, eps: float, names: List[str]) -> None:
     """The gradients at a sampled step are those of its batch's loss (module docstring, 4)."""
-    names = list(PARAMETER_NAMES)
+    missing = [name for name in names if name not in sample["grads"]
+               or np.size(sample["grads"][name]) != np.size(sample["before"][name])]
+    if missing:
+        fail(f"{WHAT}: at step {sample['step']}, {', '.join(missing)} had no gradient of its "
+             "size", "a parameter changes only by optimizer.step(), from its .grad")
     truth = flat(batch_gradient(sample["before"], sample["x"], sample["y"], eps), names)
     found = flat(sample["grads"], names)
     cosine = float(found @ truth / max(np.linalg.norm(found) * np.linalg.norm(truth), 1e-300))

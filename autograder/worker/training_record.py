@@ -67,7 +67,8 @@ class TrainingRecord:
         seen = 0
         for name, value in self._values():
             seen += 1
-            if name not in self.after_step or not np.array_equal(value, self.after_step[name]):
+            if name not in self.after_step or not np.array_equal(value, self.after_step[name],
+                                                                equal_nan=True):
                 return True
         return seen != len(self.after_step)
 
