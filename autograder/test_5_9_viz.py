@@ -9,6 +9,7 @@ shape, one edge per non-None entry of ``next_functions``. The two must be the sa
 the numbering of the nodes (networkx's isomorphism test, edge multiplicities included).
 draw: ``viz.draw(out, path)`` writes a PNG there.
 """
+import inspect
 import re
 from collections import Counter
 from typing import List, Tuple
@@ -19,7 +20,7 @@ import pytest
 
 from autograder.common import expressions
 from autograder.grader import reference
-from autograder.grader.compare import check_equal, context_of, fail
+from autograder.grader.compare import check_equal, fail
 from autograder.grader.hints import HINTS
 
 pytestmark = pytest.mark.viz
@@ -35,6 +36,13 @@ CASES = [("chain", [True, True]), ("chain", [True, False]), ("diamond", [True, T
          ("reuse", [True, True]), ("ladder", [True, True]), ("leaf", [True])]
 
 Label = Tuple[str, object]           # (kind, shape): ("add", None), ("leaf", (2, 3))
+
+
+def computation(name: str) -> str:
+    """The lines of ``expressions.<name>``, for the feedback: "c = a + b; d = c.log(); ..."."""
+    lines = [line.split("#")[0].strip()
+             for line in inspect.getsource(expressions.lookup(name)).splitlines()]
+    return "; ".join(line for line in lines if line and not line.startswith(("@", "def ", '"')))
 
 
 def kind(name: str) -> str:
@@ -95,8 +103,9 @@ def describe(counts: Counter) -> str:
 @pytest.mark.parametrize("name,requires_grad", CASES, ids=str)
 def test_graph_matches_pytorch(student, rng, name, requires_grad):
     inputs = [rng.uniform(0.5, 2.0, size=SHAPE) for _ in requires_grad]    # logs stay defined
-    what = f"viz.graph(out) for the computation '{name}' of Part 1.2"
-    context = context_of(**dict(zip("ab", inputs))) + "; requires_grad " + str(requires_grad)
+    what = f"viz.graph(out) for the computation '{name}'"
+    context = (", ".join(f"{x} shape {SHAPE} requires_grad={rg}" for x, rg in
+                         zip("ab", requires_grad)) + "; " + computation(name))
     got = student.run("viz_graph", name=name, inputs=inputs, requires_grad=requires_grad)
     labels, edges = student_graph(got, what, context)
     want_labels, want_edges = torch_graph(name, inputs, requires_grad)
@@ -118,6 +127,6 @@ def test_graph_matches_pytorch(student, rng, name, requires_grad):
 def test_draw_writes_a_png(student, rng):
     inputs = [rng.uniform(0.5, 2.0, size=SHAPE) for _ in range(2)]
     got = student.run("viz_draw", name="diamond", inputs=inputs, requires_grad=[True, True])
-    what = "viz.draw(out, path) for the computation 'diamond' of Part 1.2"
+    what = "viz.draw(out, path) for the computation 'diamond'"
     check_equal(got["size"] > 0 and got["png"], True, what=f"{what} writes a PNG at path",
                 context=f"{got['size']} bytes written", hint=HINTS["viz_draw"])
