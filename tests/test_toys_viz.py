@@ -44,7 +44,16 @@ def test_toys_refuse_a_model_that_could_broadcast_or_is_not_a_classifier(layers,
         toys.rebuild({"layers": layers, "returned_type": "Sequential"}, "xor")
 
 
-def test_draw_uses_graphviz_when_it_is_installed(monkeypatch, tmp_path):
+@pytest.fixture
+def reference_mytorch(monkeypatch):
+    """The reference's mytorch imported here, and forgotten afterwards."""
+    monkeypatch.syspath_prepend(str(SOLUTION))
+    yield
+    for name in [n for n in sys.modules if n == "mytorch" or n.startswith("mytorch.")]:
+        del sys.modules[name]
+
+
+def test_draw_uses_graphviz_when_it_is_installed(monkeypatch, tmp_path, reference_mytorch):
     calls = []
 
     class Digraph:
@@ -61,7 +70,6 @@ def test_draw_uses_graphviz_when_it_is_installed(monkeypatch, tmp_path):
             return b"\x89PNG\r\n\x1a\n drawn by graphviz"
 
     monkeypatch.setitem(sys.modules, "graphviz", types.SimpleNamespace(Digraph=Digraph))
-    monkeypatch.syspath_prepend(str(SOLUTION))
     from mytorch import viz
     from mytorch.tensor import Tensor
     a = Tensor(np.ones((2, 3)), requires_grad=True)
