@@ -65,7 +65,8 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, steps: int = STEPS) -> 
     """Train ``model`` on all of (x, y) at once for ``steps`` steps; return the losses.
 
     SGD(lr=LR, momentum=MOMENTUM) on ``model.parameters()`` and CrossEntropyLoss; each step:
-    zero_grad, forward, loss, backward, step. x and y are Tensors that do not require grad.
+    zero_grad, forward, loss, backward, step, with x and y wrapped as Tensors that do not
+    require grad.
     """
     # TODO: Part 5.8 - implement fit.
     raise NotImplementedError("fit (Part 5.8)")

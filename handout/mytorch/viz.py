@@ -78,7 +78,8 @@ def label(node: Node) -> str:
 
 
 def _levels(count: int, edges: List[Edge]) -> List[int]:
-    """Each node's row: the length of the longest path to it from node 0 (the output)."""
+    """Each node's row: the length of the longest path to it from the output (the node no
+    edge points to)."""
     level = [0] * count
     for _ in range(count):               # longest paths in a DAG: at most `count` rounds
         changed = False
@@ -119,10 +120,11 @@ def _draw_matplotlib(nodes: List[Node], edges: List[Edge], path: Union[str, Path
     copies: Dict[Edge, int] = {}
     for consumer, producer in edges:
         # Parallel edges (a + a) fan out; an edge that skips a row bends around the row.
-        bend = 0.3 * copies.get((consumer, producer), 0)
+        earlier = copies.get((consumer, producer), 0)
+        copies[(consumer, producer)] = earlier + 1
+        bend = 0.3 * earlier
         if level[producer] - level[consumer] > 1:
             bend += -0.35 if at[producer][0] < at[consumer][0] else 0.35
-        copies[(consumer, producer)] = copies.get((consumer, producer), 0) + 1
         axes.annotate("", xy=at[consumer], xytext=at[producer],
                       arrowprops={"arrowstyle": "-|>", "color": "#555555",
                                   "patchA": boxes[producer].get_bbox_patch(),
