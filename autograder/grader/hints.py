@@ -165,6 +165,28 @@ HINTS = {
                               "not W * (1 - wd).",
     "l1": "the L1 penalty is strength * sum |W| over every parameter, built from graph "
           "operations so that backward adds strength * sign(W) (0 at W = 0) to each gradient.",
+    # Part 5.8: toy tasks
+    "toys_model": "return the trained Sequential of Linear layers and activations: 2 inputs, 2 "
+                  "logits, each Linear's weight (out, in) and bias (out,) as float arrays.",
+    "toys_training": "fit() runs at least a few steps of zero_grad, forward, CrossEntropyLoss, "
+                     "backward and SGD's step, and the loss must go down.",
+    "toys_accuracy": "check the dataset (XOR's label is 1 where the corner's signs differ; the "
+                     "lower moon is (1 - cos t, 0.5 - sin t)), that x and y stay paired, a ReLU "
+                     "between the Linear layers, and zero_grad before each backward.",
+    "toys_plot": "xor() and moons() pass their plot_path to plot_decision_boundary (given).",
+    # Part 5.9: the graph picture
+    "viz_form": "graph(t) returns (nodes, edges): nodes a list of Node(name, shape) (shape None "
+                "for a Function), edges a list of (i, j) index pairs into nodes.",
+    "viz_once": "a node reached along several paths is one node: remember the nodes already "
+                "seen (a BackwardFunction by identity, a leaf by its tensor, "
+                "AccumulateGrad.variable: each use of a leaf has its own AccumulateGrad).",
+    "viz_walk": "start at t.grad_fn (a tensor without one is a single leaf node), follow every "
+                "non-None entry of next_functions down to the leaves; a Function's node is "
+                "named grad_fn.function_name, a leaf's node is ('leaf', its shape).",
+    "viz_edges": "one edge (i, j) per non-None entry of node i's next_functions, pointing to that "
+                 "entry's node j: a + a has two edges to a.",
+    "viz_draw": "draw(t, path) writes the picture to path as a PNG (matplotlib: "
+                "figure.savefig(path)).",
 }
 
 

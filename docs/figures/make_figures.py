@@ -5,6 +5,8 @@
 graph_backward.png: the worked example of the writeup, L = (a*b + a) * (a*b) with a = 2,
 b = 3, forward and then stepped backward node by node. The numbers drawn are computed here
 with the reference MyTorch (solution/), so the figure cannot disagree with the code.
+graph_viz.png: the same example's graph as ``mytorch.viz.draw`` draws it (Part 5.9); the hand
+layout of graph_backward.png is checked against ``mytorch.viz.graph`` (its arrows, EDGES).
 im2col.png: Conv2d as one matrix product, on a 4 x 4 image and a 3 x 3 kernel of ones; the
 outputs drawn are checked against the reference's Conv2dFunction.
 """
@@ -23,6 +25,7 @@ from matplotlib.patches import FancyBboxPatch, Rectangle  # noqa: E402
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent / "solution"))
 
+from mytorch import viz  # noqa: E402
 from mytorch.nn import functional as F  # noqa: E402
 from mytorch.tensor import Tensor  # noqa: E402
 
@@ -41,12 +44,18 @@ def exit_point(centre: tuple, towards: tuple) -> tuple:
     return centre[0] + dx * scale, centre[1] + dy * scale
 
 
-def example() -> dict:
-    """The example's values and gradients, computed by the reference MyTorch."""
+def example_graph() -> dict:
+    """The example's tensors, built by the reference MyTorch."""
     a, b = Tensor(2.0, requires_grad=True), Tensor(3.0, requires_grad=True)
     c = a * b
     d = c + a
-    loss = d * c
+    return {"a": a, "b": b, "c": c, "d": d, "L": d * c}
+
+
+def example() -> dict:
+    """The example's values and gradients, computed by the reference MyTorch."""
+    t = example_graph()
+    a, b, c, d, loss = t["a"], t["b"], t["c"], t["d"], t["L"]
     loss.backward()
     return {"a": 2.0, "b": 3.0, "c": float(c.data), "d": float(d.data), "L": float(loss.data),
             "a.grad": float(a.grad.data), "b.grad": float(b.grad.data)}
@@ -87,6 +96,24 @@ def panel(ax, title: str, nodes: dict, grads: list) -> None:
         box(ax, name, text, colour, bold)
     for start, end, label in grads:
         arrow(ax, start, end, colour=GRAD, label=label, bend=0.3)
+
+
+def check_edges_with_viz() -> None:
+    """EDGES, the hand layout's arrows, are those mytorch.viz.graph finds: the same (input,
+    user) pairs of node names, a non-leaf tensor standing for its grad_fn's node."""
+    t = example_graph()
+    nodes, edges = viz.graph(t["L"])
+    found = sorted((nodes[j].name, nodes[i].name) for i, j in edges)
+    kind = {name: "leaf" if tensor.grad_fn is None else tensor.grad_fn.function_name
+            for name, tensor in t.items()}
+    drawn = sorted((kind[start], kind[end]) for start, end in EDGES)
+    assert (len(nodes), found) == (len(AT), drawn), (nodes, edges)
+
+
+def graph_viz(path: Path) -> None:
+    check_edges_with_viz()
+    figure = viz.draw(example_graph()["L"], path)
+    assert figure is not None
 
 
 def graph_backward(path: Path) -> None:
@@ -192,7 +219,8 @@ def im2col(path: Path) -> None:
 
 
 def main() -> None:
-    for name, draw in (("graph_backward.png", graph_backward), ("im2col.png", im2col)):
+    for name, draw in (("graph_backward.png", graph_backward), ("graph_viz.png", graph_viz),
+                       ("im2col.png", im2col)):
         draw(HERE / name)
         print(f"wrote {HERE / name}")
 

@@ -33,7 +33,9 @@ from autograder.grader.rubric import Rubric
 MARK = "__MYTORCH_STUB__"
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 STUB = f'# TODO: {MARK}\nraise NotImplementedError("{MARK}")'
-SKIP_NAMES = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", "validation_accuracy.png"}
+# Plots a local ./grade.sh writes next to the code (Parts 3 and 5.8).
+SKIP_NAMES = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", "validation_accuracy.png",
+              "xor_boundary.png", "moons_boundary.png"}
 COPY_REFUSED_MARKERS = ("BEGIN SOLUTION", "END SOLUTION")      # in a file copied as it is
 
 
