@@ -588,10 +588,12 @@ def load_state_dict(spec, state: Dict[str, np.ndarray]) -> dict:
 
 def load_state_dict_errors(spec, state: Dict[str, np.ndarray],
                            broken: Dict[str, Dict[str, np.ndarray]]) -> dict:
-    """``load_state_dict`` with ``state`` (right) and then with each of ``broken``: the type
-    and message of what each call raised ("" when nothing)."""
+    """``load_state_dict`` with ``state`` (right: an error there is the student's, raised as
+    any other), then with each of ``broken``: the type and message of what each of those
+    calls raised ("" when nothing)."""
+    _model(spec).load_state_dict({name: np.array(value) for name, value in state.items()})
     results = {}
-    for label, attempt in [("right", state), *broken.items()]:
+    for label, attempt in broken.items():
         model = _model(spec)
         try:
             model.load_state_dict({name: np.array(value) for name, value in attempt.items()})
