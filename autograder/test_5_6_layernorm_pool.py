@@ -122,6 +122,8 @@ def test_max_pool(student, rng, case, ties):
     shape, k, s = case
     x = rng.integers(0, 3, size=shape).astype(np.float64) if ties else rng.normal(size=shape)
     got, expected, upstream, what, context = pool_case(student, "MaxPool2d", x, case, rng)
+    if ties:
+        context += "; x of small integers: ties within windows"
     check_grad(got["x"], expected, what=f"{what}: gradient of x",
                context=context + "; backward seeded with a random upstream gradient",
                hint=HINTS["max_pool"],
