@@ -8,18 +8,9 @@ from mytorch.nn.module import Module
 from mytorch.tensor import Tensor
 
 
-class MaxPool2d(Module):
-    """The maximum of every k x k window of x (N, C, H, W), as torch.nn.MaxPool2d without
-    padding: out (N, C, Ho, Wo), Ho = (H - k) // s + 1, likewise Wo.
-
-    Args:
-        kernel_size: k, for square k x k windows.
-        stride: s, the step between neighbouring windows; None (the default) means k, so
-            that the windows tile the image.
-
-    The gradient goes to each window's maximum (the first one in row-major order on a tie,
-    as PyTorch); see F.MaxPool2dFunction. Vectorise: no Python loop over pixels.
-    """
+class Pool2d(Module):
+    """What both pooling layers hold: k, for square k x k windows, and the stride s between
+    neighbouring windows (None, the default, means k: the windows tile the image)."""
 
     def __init__(self, kernel_size: int, stride: Optional[int] = None) -> None:
         super().__init__()
@@ -27,31 +18,28 @@ class MaxPool2d(Module):
         self.stride = kernel_size if stride is None else stride
 
     def __repr__(self) -> str:
-        return f"MaxPool2d(kernel_size={self.kernel_size}, stride={self.stride})"
+        return f"{type(self).__name__}(kernel_size={self.kernel_size}, stride={self.stride})"
+
+
+class MaxPool2d(Pool2d):
+    """The maximum of every k x k window of x (N, C, H, W), as torch.nn.MaxPool2d without
+    padding: out (N, C, Ho, Wo), Ho = (H - k) // s + 1, likewise Wo.
+
+    The gradient goes to each window's maximum (the first one in row-major order on a tie,
+    as PyTorch); see F.MaxPool2dFunction. Vectorise: no Python loop over pixels.
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         # TODO: Part 5.6 - implement MaxPool2d.forward.
         raise NotImplementedError("MaxPool2d.forward (Part 5.6)")
 
 
-class AvgPool2d(Module):
+class AvgPool2d(Pool2d):
     """The mean of every k x k window of x (N, C, H, W), as torch.nn.AvgPool2d without
     padding: out (N, C, Ho, Wo), Ho = (H - k) // s + 1, likewise Wo.
 
-    Args:
-        kernel_size: k, for square k x k windows.
-        stride: s; None (the default) means k.
-
     Every entry of a window gets 1/k^2 of its gradient; see F.AvgPool2dFunction.
     """
-
-    def __init__(self, kernel_size: int, stride: Optional[int] = None) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-
-    def __repr__(self) -> str:
-        return f"AvgPool2d(kernel_size={self.kernel_size}, stride={self.stride})"
 
     def forward(self, x: Tensor) -> Tensor:
         # TODO: Part 5.6 - implement AvgPool2d.forward.

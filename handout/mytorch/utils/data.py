@@ -24,7 +24,8 @@ class DataLoader:
         seed: the seed of the loader's own generator, ``np.random.default_rng(seed)``, made
             once: two loaders with the same seed give the same order in their first epochs,
             the same in their second ones, and so on, while successive epochs differ. None
-            seeds it from the operating system.
+            draws the seed from ``np.random`` (as PyTorch draws it from its global
+            generator), so that ``np.random.seed`` makes a run repeatable.
 
     ``for batch in loader`` yields constant Tensors (no gradient): one per batch for an
     array, a tuple (x, y, ...) for a tuple of arrays. ``len(loader)`` is the number of
@@ -44,7 +45,8 @@ class DataLoader:
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.drop_last = drop_last
-        self.generator = np.random.default_rng(seed)
+        self.generator = np.random.default_rng(np.random.randint(2 ** 31) if seed is None
+                                               else seed)
 
     def __len__(self) -> int:
         # TODO: Part 5.7 - implement DataLoader.__len__.
