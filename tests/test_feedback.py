@@ -11,7 +11,9 @@ import torch
 from autograder.grader import report
 from autograder.grader.compare import GradingFailure, check_close, describe
 from autograder.grader.hints import HINTS
-from autograder.grader.mistakes import adam_trajectory, batchnorm, conv2d_mistakes, sgd_trajectory
+from autograder.grader.mistakes import (adam_trajectory, batchnorm, conv2d_mistakes,
+                                        layer_norm_mistakes, max_pool_grad_mistakes,
+                                        sgd_trajectory)
 from conftest import grade
 from kit.textpatch import replace_once
 
@@ -155,6 +157,35 @@ def test_every_conv2d_mistake_is_a_different_answer(stride, padding):
         expected = right[key].detach().numpy()
         for hint, answer in answers.items():
             assert answer.shape != expected.shape or not np.allclose(answer, expected), hint
+
+
+
+@pytest.mark.parametrize("shape,normalized", [((4, 6), (6,)), ((2, 3, 4, 5), (4, 5))])
+def test_every_layer_norm_mistake_is_a_different_answer(shape, normalized):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=shape) * 2 + 1
+    weight, bias = rng.uniform(0.5, 1.5, size=normalized), rng.normal(size=normalized)
+    layer = torch.nn.LayerNorm(normalized, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor(weight))
+        layer.bias.copy_(torch.tensor(bias))
+    right = layer(torch.tensor(x)).detach().numpy()
+    mistakes = layer_norm_mistakes(x, len(normalized), 1e-5, weight, bias)
+    assert len(mistakes) == 3 + (len(normalized) > 1)
+    for hint, answer in mistakes.items():
+        assert answer.shape != right.shape or not np.allclose(answer, right), hint
+
+
+def test_every_max_pool_mistake_is_a_different_answer():
+    """On small integers (ties) and overlapping windows, where both mistakes show."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 3, size=(2, 2, 7, 7)).astype(np.float64)
+    tx = torch.tensor(x, requires_grad=True)
+    out = torch.nn.functional.max_pool2d(tx, 3, 1)
+    upstream = rng.normal(size=out.shape)
+    out.backward(torch.tensor(upstream))
+    for hint, answer in max_pool_grad_mistakes(x, 3, 1, upstream).items():
+        assert not np.allclose(answer, tx.grad.numpy()), hint
 
 
 # ----------------------------------------------------------------------------- deliberate bugs

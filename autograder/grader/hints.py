@@ -165,6 +165,61 @@ HINTS = {
                               "not W * (1 - wd).",
     "l1": "the L1 penalty is strength * sum |W| over every parameter, built from graph "
           "operations so that backward adds strength * sign(W) (0 at W = 0) to each gradient.",
+    # Part 5.6
+    "layer_norm": "LayerNorm normalises each sample over its LAST len(normalized_shape) axes "
+                  "(not over the batch): mu and the biased variance (divide by D) of those "
+                  "entries, x_hat = (x - mu) / sqrt(var + eps), y = weight * x_hat + bias; "
+                  "weight starts at ones and bias at zeros, both of shape normalized_shape.",
+    "layer_norm_grad": "with g = dL/dy: dL/dweight and dL/dbias sum g * x_hat and g over the "
+                       "sample axes; with h = g * weight, dL/dx = (h - mean(h) - x_hat * "
+                       "mean(h * x_hat)) / sqrt(var + eps), the means over each sample's "
+                       "normalised entries (the paths through mu and var).",
+    "layer_norm_unbiased": "the variance was divided by D - 1: LayerNorm uses the biased "
+                           "variance, the mean of (x - mu)**2 over the D normalised entries.",
+    "layer_norm_eps_outside": "eps goes inside the square root: x_hat = (x - mu) / "
+                              "sqrt(var + eps).",
+    "layer_norm_over_batch": "the statistics were taken over the batch axis (BatchNorm's): "
+                             "LayerNorm takes them over each sample's last axes.",
+    "layer_norm_last_axis_only": "only the last axis was normalised: normalized_shape (4, 5) "
+                                 "means the statistics of all 20 entries of each sample.",
+    "max_pool": "out[n, c, i, j] = max of the window x[n, c, s*i:s*i+k, s*j:s*j+k] (stride s "
+                "defaults to k; Ho = (H - k) // s + 1); the gradient goes to the window's "
+                "argmax only (the first one in row-major order on a tie, as np.argmax), and "
+                "adds up where overlapping windows share an argmax.",
+    "max_pool_overwritten": "where overlapping windows (stride < kernel_size) share their "
+                            "maximum, only one window's gradient arrived: grad_x[index] += g "
+                            "with repeated indices adds once; use np.add.at, which adds them "
+                            "all.",
+    "max_pool_every_tie": "every entry equal to the window's maximum got the gradient: on a "
+                          "tie only the first maximum in row-major order gets it (np.argmax's "
+                          "choice, and PyTorch's).",
+    "avg_pool": "out[n, c, i, j] = the mean of the window x[n, c, s*i:s*i+k, s*j:s*j+k] "
+                "(stride s defaults to k); every entry of a window gets 1/k**2 of its "
+                "gradient, added up where windows overlap.",
+    # Part 5.7
+    "state_dict_names": "state_dict names every Tensor attribute (parameters and the others, "
+                        "e.g. running_mean) by its attribute path: 'head.weight' for a "
+                        "sub-module's, 'layers.0.weight' for a module in a list (Sequential's "
+                        "layers), and the value is that Tensor's data.",
+    "load_state_dict": "load_state_dict copies every array into the Tensor of that name, in "
+                       "place (t.data[...] = value), so the model keeps the same Tensor "
+                       "objects and an optimizer built before the call still updates them.",
+    "load_state_dict_errors": "compare the names before copying anything: raise an error "
+                              "naming every missing and every unexpected key, and one naming "
+                              "the key (and both shapes) when an array's shape differs from "
+                              "its Tensor's, even when numpy could broadcast it.",
+    "save_npz": "mytorch.save writes the arrays to exactly the path given as an .npz archive "
+                "(np.savez on a file opened with open(path, 'wb')); mytorch.load reads it "
+                "back with np.load(path, allow_pickle=False) into a dict.",
+    "data_loader_batches": "a DataLoader yields ceil(N / batch_size) batches (N // batch_size "
+                           "with drop_last) of constant Tensors: one Tensor per batch for an "
+                           "array, a tuple (x, y) for a tuple of arrays, rows taken with the "
+                           "same indices from every array; in order when shuffle is False.",
+    "data_loader_shuffle": "with shuffle, every epoch (every for loop over the loader) draws "
+                           "a new permutation of the N samples from the loader's own "
+                           "np.random.default_rng(seed), made once in __init__: the same seed "
+                           "gives the same epochs, and successive epochs differ.",
+
     # Part 5.8: toy tasks
     "toys_model": "return the trained Sequential of Linear layers and activations: 2 inputs, 2 "
                   "logits, each Linear's weight (out, in) and bias (out,) as float arrays.",

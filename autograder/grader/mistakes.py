@@ -186,3 +186,51 @@ def conv2d_mistakes(x, weight, bias, stride: int, padding: int, upstream) -> dic
         grad_w[HINTS["conv2d_weight_grad_mean"]] = run(x)[2] / n
         grad_w[HINTS["conv2d_weight_grad_last_image"]] = run(x[-1:], upstream_=upstream[-1:])[2]
     return {"out": out, "x": grad_x, "weight": grad_w, "bias": grad_b}
+
+
+def layer_norm_mistakes(x, normalized_ndim: int, eps: float, weight, bias) -> dict:
+    """{hint text: the output that mistake gives} for LayerNorm's forward, computed with
+    PyTorch's Tensor methods: the unbiased variance, eps outside the square root, the
+    statistics over the batch axis (BatchNorm's), or over the last axis only."""
+    import torch                                   # grader process only, like reference.py
+    from autograder.grader.reference import numpy, tensor
+    tx = tensor(x)
+    axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
+
+    def normalised(dims, unbiased=False, eps_outside=False):
+        centered = tx - tx.mean(dim=dims, keepdim=True)
+        var = tx.var(dim=dims, keepdim=True, unbiased=unbiased)
+        scale = var.sqrt() + eps if eps_outside else (var + eps).sqrt()
+        out = centered / scale
+        return numpy(out if weight is None else out * tensor(weight) + tensor(bias))
+
+    found = {HINTS["layer_norm_unbiased"]: normalised(axes, unbiased=True),
+             HINTS["layer_norm_eps_outside"]: normalised(axes, eps_outside=True),
+             HINTS["layer_norm_over_batch"]: normalised((0,))}
+    if normalized_ndim > 1:
+        found[HINTS["layer_norm_last_axis_only"]] = normalised((x.ndim - 1,))
+    return found
+
+
+def max_pool_grad_mistakes(x, kernel_size: int, stride: int, upstream) -> dict:
+    """{hint text: the input gradient that mistake gives} for MaxPool2d's backward: every
+    tied maximum of a window given the gradient, and overlapping windows that overwrite one
+    another's gradient (``grad_x[index] += g`` with repeated indices, numpy's buffered
+    addition) instead of adding up."""
+    import torch                                   # grader process only, like reference.py
+    from autograder.grader.reference import tensor
+    out, indices = torch.nn.functional.max_pool2d(tensor(x), kernel_size, stride,
+                                                  return_indices=True)
+    out, indices = out.numpy(), indices.numpy()
+    n, c, ho, wo = out.shape
+    overwritten = np.zeros_like(x).reshape(n, c, -1)
+    batch, channel = np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None]
+    overwritten[batch, channel, indices] += upstream
+    every_tie = np.zeros_like(x)
+    for p in range(kernel_size):
+        for q in range(kernel_size):
+            window = x[:, :, p:p + stride * ho:stride, q:q + stride * wo:stride]
+            every_tie[:, :, p:p + stride * ho:stride, q:q + stride * wo:stride] += \
+                upstream * (window == out)
+    return {HINTS["max_pool_overwritten"]: overwritten.reshape(x.shape),
+            HINTS["max_pool_every_tie"]: every_tie}

@@ -5,6 +5,17 @@ Import what you need from its modules, e.g. ``from mytorch.tensor import Tensor`
 
 tensor.py, autograd_engine.py and nn/functional.py use one another; importing tensor.py here,
 first, makes them load in the same order whichever module you import. Nothing else is
-imported here, so that a mistake in one layer's file breaks only the parts that use it.
+imported here, so that a mistake in one layer's file breaks only the parts that use it:
+``mytorch.save`` and ``mytorch.load`` (serialization.py) are looked up when first used.
 """
+from typing import Any
+
 from mytorch.tensor import Tensor  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
+    """``mytorch.save`` and ``mytorch.load``, from serialization.py on first use."""
+    if name in ("save", "load"):
+        from mytorch import serialization
+        return getattr(serialization, name)
+    raise AttributeError(f"module 'mytorch' has no attribute {name!r}")

@@ -1,7 +1,9 @@
 """Module: the base class of every layer."""
 from __future__ import annotations
 
-from typing import Any, Iterator, List
+from typing import Any, Dict, Iterator, List, Tuple
+
+import numpy as np
 
 from mytorch.tensor import Tensor
 
@@ -11,7 +13,8 @@ class Module:
 
     Attributes that are parameters (``Tensor`` with ``is_parameter=True``) or Modules are
     found automatically by ``parameters()``; ``train()`` and ``eval()`` set ``is_train`` on
-    this module and every sub-module.
+    this module and every sub-module. ``state_dict()`` and ``load_state_dict()`` (Part 5.7)
+    read and write every Tensor attribute by its dotted name, as PyTorch's do.
     """
 
     def __init__(self) -> None:
@@ -59,3 +62,40 @@ class Module:
         for child in self.children():
             child.eval()
         return self
+
+    # Part 5.7: the state of a model, by name --------------------------------------------
+    def named_tensors(self, prefix: str = "") -> Iterator[Tuple[str, Tensor]]:
+        """Every Tensor attribute of this module and of its sub-modules, with its dotted name.
+
+        This module's own Tensors come first, named by their attribute: parameters and the
+        other Tensors it keeps (PyTorch's buffers, e.g. BatchNorm1d's running_mean). Then
+        each sub-module's, prefixed by the sub-module's attribute name and a dot; a module
+        held in a list or tuple is named by its index in it. So a Sequential's first Linear
+        gives "layers.0.weight" and "layers.0.bias" (Sequential keeps its layers in the list
+        ``self.layers``): PyTorch's state_dict names for the same structure (a list of
+        modules being an nn.ModuleList).
+        """
+        # TODO: Part 5.7, optional - implement Module.named_tensors.
+        raise NotImplementedError("Module.named_tensors (Part 5.7, optional)")
+
+    def state_dict(self) -> Dict[str, np.ndarray]:
+        """{dotted name: a copy of the Tensor's data} for every Tensor of ``named_tensors``.
+
+        Copies, so that training on after the call does not change a state kept (or saved)
+        before it.
+        """
+        # TODO: Part 5.7 - implement Module.state_dict.
+        raise NotImplementedError("Module.state_dict (Part 5.7)")
+
+    def load_state_dict(self, state: Dict[str, np.ndarray]) -> None:
+        """Copy ``state`` (as ``state_dict`` returns it) into this module's Tensors, in place.
+
+        The Tensor objects stay the same (an optimizer built on ``parameters()`` before the
+        call keeps working); only their data changes. The names must match exactly, as in
+        PyTorch's default (strict) mode: raise an error (RuntimeError, as PyTorch) that names
+        every key the state lacks ("missing") and every key the module does not have
+        ("unexpected"), and one that names the key and both shapes when an array's shape
+        differs from its Tensor's.
+        """
+        # TODO: Part 5.7 - implement Module.load_state_dict.
+        raise NotImplementedError("Module.load_state_dict (Part 5.7)")

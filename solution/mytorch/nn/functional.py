@@ -658,3 +658,168 @@ def l1_penalty(parameters: List[tensor.Tensor], strength: float) -> tensor.Tenso
         total = total + Abs.apply(parameter).sum()
     return total * tensor.Tensor(np.asarray(strength, dtype=np.float64))
     ### END SOLUTION
+
+
+# ---------------------------------------------------------------------------------------
+# Part 5.6: LayerNormFunction, and the pooling Functions (windows as strided views, no loop
+# over pixels).
+# ---------------------------------------------------------------------------------------
+class LayerNormFunction(Function):
+    """Layer normalisation of every sample over its last ``normalized_ndim`` axes, one node.
+
+    For x (..., *normalized_shape), with the mean and the biased variance taken over the D
+    entries of the normalised axes of each sample (one row of D numbers per sample):
+
+        mu = (1/D) sum_d x_d        var = (1/D) sum_d (x_d - mu)^2        s = sqrt(var + eps)
+        x_hat = (x - mu) / s        y = weight * x_hat + bias     (weight, bias: normalized_shape)
+
+    Unlike BatchNorm the statistics are each sample's own, the same in training and in eval
+    mode, and nothing is kept between calls. weight and bias are None without the affine
+    transform (y = x_hat). With g = dL/dy, summing over the leading (sample) axes:
+
+        dL/dweight = sum g * x_hat          dL/dbias = sum g
+        with h = g * weight (h = g without weight), mean_D over each sample's D entries:
+        dL/dx = (h - mean_D(h) - x_hat * mean_D(h * x_hat)) / s
+
+    The last line is BatchNorm's, with the mean taken over a sample's entries instead of the
+    batch: the two subtracted terms are the paths from x through mu and through var.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, x: tensor.Tensor, weight: Optional[tensor.Tensor],
+                bias: Optional[tensor.Tensor], normalized_ndim: int,
+                eps: float) -> tensor.Tensor:
+        ### BEGIN SOLUTION
+        axes = tuple(range(x.data.ndim - normalized_ndim, x.data.ndim))
+        centered = x.data - x.data.mean(axis=axes, keepdims=True)
+        inv_std = 1.0 / np.sqrt((centered * centered).mean(axis=axes, keepdims=True) + eps)
+        x_hat = centered * inv_std
+        ctx.x_hat, ctx.inv_std, ctx.axes, ctx.weight = x_hat, inv_std, axes, weight
+        if weight is None:
+            return tensor.Tensor(x_hat)
+        return tensor.Tensor(weight.data * x_hat + bias.data)
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION
+        x_hat, axes, weight = ctx.x_hat, ctx.axes, ctx.weight
+        samples = tuple(range(x_hat.ndim - len(axes)))
+        g, grad_weight, grad_bias = grad_output, None, None
+        if weight is not None:
+            grad_weight = (g * x_hat).sum(axis=samples)
+            grad_bias = g.sum(axis=samples)
+            g = g * weight.data
+        g = g - g.mean(axis=axes, keepdims=True) - x_hat * (g * x_hat).mean(axis=axes, keepdims=True)
+        return ctx.inv_std * g, grad_weight, grad_bias, None, None
+        ### END SOLUTION
+
+
+def layer_norm(x: tensor.Tensor, normalized_shape: Tuple[int, ...],
+               weight: Optional[tensor.Tensor] = None, bias: Optional[tensor.Tensor] = None,
+               eps: float = 1e-5) -> tensor.Tensor:
+    """Normalise x (..., *normalized_shape) over its last len(normalized_shape) axes, then
+    y = weight * x_hat + bias (skipped when weight is None): one LayerNormFunction node, like
+    torch.nn.functional.layer_norm."""
+    normalized_shape = tuple(normalized_shape)
+    if tuple(x.shape[x.data.ndim - len(normalized_shape):]) != normalized_shape:
+        raise ValueError(f"layer_norm: input of shape {x.shape} does not end in the "
+                         f"normalized shape {normalized_shape}")
+    return LayerNormFunction.apply(x, weight, bias, len(normalized_shape), eps)
+
+
+def pool_windows(x: np.ndarray, kernel_size: int, stride: int) -> np.ndarray:
+    """The k x k windows of x (N, C, H, W) that a pooling layer reduces, as a strided view
+    (no copy): windows[n, c, i, j, p, q] = x[n, c, s*i + p, s*j + q], of shape
+    (N, C, Ho, Wo, k, k) with Ho = (H - k) // s + 1 and Wo = (W - k) // s + 1."""
+    windows = np.lib.stride_tricks.sliding_window_view(x, (kernel_size, kernel_size),
+                                                       axis=(2, 3))
+    return windows[:, :, ::stride, ::stride]
+
+
+class MaxPool2dFunction(Function):
+    """out[n, c, i, j] = max over the window (p, q) of x[n, c, s*i + p, s*j + q].
+
+    x (N, C, H, W) -> out (N, C, Ho, Wo), Ho = (H - k) // s + 1 (no padding; rows and columns
+    that no window reaches get no gradient). The gradient of a maximum goes to the entry
+    that was the maximum, the window's argmax (p*, q*); ties go to the first one in row-major
+    order (np.argmax's choice, and PyTorch's):
+
+        dL/dx[n, c, s*i + p*, s*j + q*] += g[n, c, i, j]
+
+    Windows overlap when s < k, so one entry can be the argmax of several windows: the
+    additions must accumulate (np.add.at does; ``grad_x[index] += g`` with repeated indices
+    keeps only one of them).
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, x: tensor.Tensor, kernel_size: int,
+                stride: int) -> tensor.Tensor:
+        ### BEGIN SOLUTION
+        windows = pool_windows(x.data, kernel_size, stride)
+        n, c, ho, wo = windows.shape[:4]
+        flat = windows.reshape(n, c, ho, wo, kernel_size * kernel_size)
+        argmax = flat.argmax(axis=-1)
+        ctx.argmax, ctx.geometry = argmax, (x.shape, kernel_size, stride)
+        return tensor.Tensor(np.take_along_axis(flat, argmax[..., None], axis=-1)[..., 0])
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION
+        x_shape, k, s = ctx.geometry
+        n, c, ho, wo = grad_output.shape
+        rows = s * np.arange(ho)[:, None] + ctx.argmax // k       # (N, C, Ho, Wo)
+        cols = s * np.arange(wo)[None, :] + ctx.argmax % k
+        batch = np.arange(n)[:, None, None, None]
+        channel = np.arange(c)[None, :, None, None]
+        grad_x = np.zeros(x_shape)
+        np.add.at(grad_x, (batch, channel, rows, cols), grad_output)
+        return grad_x, None, None
+        ### END SOLUTION
+
+
+def max_pool2d(x: tensor.Tensor, kernel_size: int, stride: Optional[int] = None) -> tensor.Tensor:
+    """The maximum of every k x k window, windows ``stride`` apart (default k): x (N, C, H, W)
+    -> (N, C, Ho, Wo). One MaxPool2dFunction node."""
+    return MaxPool2dFunction.apply(x, kernel_size, kernel_size if stride is None else stride)
+
+
+class AvgPool2dFunction(Function):
+    """out[n, c, i, j] = (1/k^2) sum over the window (p, q) of x[n, c, s*i + p, s*j + q].
+
+    x (N, C, H, W) -> out (N, C, Ho, Wo), Ho = (H - k) // s + 1 (no padding). Every entry of
+    a window gets 1/k^2 of the window's gradient:
+
+        dL/dx[n, c, s*i + p, s*j + q] += g[n, c, i, j] / k^2        for every p, q < k
+
+    one strided slice of dL/dx per kernel offset (p, q) (k^2 additions, no loop over
+    pixels); overlapping windows (s < k) add up.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, x: tensor.Tensor, kernel_size: int,
+                stride: int) -> tensor.Tensor:
+        ### BEGIN SOLUTION
+        ctx.geometry = (x.shape, kernel_size, stride)
+        return tensor.Tensor(pool_windows(x.data, kernel_size, stride).mean(axis=(-2, -1)))
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
+        ### BEGIN SOLUTION
+        x_shape, k, s = ctx.geometry
+        ho, wo = grad_output.shape[2:]
+        share = grad_output / (k * k)
+        grad_x = np.zeros(x_shape)
+        for p in range(k):
+            for q in range(k):
+                grad_x[:, :, p:p + s * ho:s, q:q + s * wo:s] += share
+        return grad_x, None, None
+        ### END SOLUTION
+
+
+def avg_pool2d(x: tensor.Tensor, kernel_size: int, stride: Optional[int] = None) -> tensor.Tensor:
+    """The mean of every k x k window, windows ``stride`` apart (default k): x (N, C, H, W)
+    -> (N, C, Ho, Wo). One AvgPool2dFunction node."""
+    return AvgPool2dFunction.apply(x, kernel_size, kernel_size if stride is None else stride)

@@ -1,0 +1,1 @@
+"""Utilities around the library: data loading (``mytorch.utils.data``)."""
