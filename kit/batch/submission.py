@@ -34,7 +34,8 @@ from kit.isolation.uids import UidLease
 class Submission:
     def __init__(self, archive_path: Path, settings: Settings, version: str) -> None:
         self.path = archive_path
-        self.id = archive.split_suffix(archive_path.name)[0]
+        self.id = archive.handin_id(archive_path.name)
+        self.archive_name = archive.name_as_text(archive_path.name)
         self.settings = settings
         self.version = version
         self.sha256 = ""
@@ -43,7 +44,7 @@ class Submission:
         return Graded(self.id, self.sha256, self.version, status, reason, parts,
                       duration=time.monotonic() - started,
                       graded_at=datetime.datetime.now(datetime.timezone.utc).isoformat(
-                          timespec="seconds"), archive_name=self.path.name)
+                          timespec="seconds"), archive_name=self.archive_name)
 
     def zero_parts(self, feedback: str) -> List[PartResult]:
         return [PartResult(p.number, p.name, 0.0, p.points, feedback) for p in self.settings.parts]

@@ -80,6 +80,21 @@ def split_suffix(file_name: str) -> Optional[Tuple[str, str]]:
     return None
 
 
+def name_as_text(file_name: str) -> str:
+    """A file name as text that any UTF-8 store accepts, one to one: a byte that is not UTF-8
+    (``os.listdir`` gives it as a lone surrogate) is written ``\\xNN`` and a backslash is
+    doubled, so two different names never give the same text."""
+    return "".join(f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff" else
+                   "\\\\" if c == "\\" else c for c in file_name)
+
+
+def handin_id(file_name: str) -> Optional[str]:
+    """The student id of a hand-in file name ("alice" for "alice.tar.gz"), as text; None for
+    a name that is not a hand-in archive."""
+    split = split_suffix(file_name)
+    return None if split is None else name_as_text(split[0])
+
+
 def shown(name: str, limit: int = 120) -> str:
     """A member name fit for a message: printable, escaped where not UTF-8, cut to ``limit``."""
     text = name.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -1,0 +1,43 @@
+"""Hostile hand-ins and operational faults, each graded by a real batch (or platform run): the
+hand-in gets what its genuine work earns, and nobody else's score, file or batch changes.
+
+The batch corpus (tests/corpus.py, graded by tests/test_batch.py) holds the attacks written in
+``ReLU.forward``; this file holds the ones that need a batch set up their way: odd file names,
+a subreaper, a slot reused by the next hand-in, a full disk.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import corpus
+from kit.paths import HANDOUT, SOLUTION
+from test_batch import batch, read_csv
+
+pytestmark = pytest.mark.slow
+
+SGD = corpus.RUBRIC.by_number["2.3"].points
+
+
+def totals(out: Path) -> dict:
+    return {student: float(row["total"]) for student, row in read_csv(out / "grades.csv").items()}
+
+
+def test_a_file_name_that_is_not_utf8_is_graded_under_an_id_of_its_own(tmp_path):
+    """b"caf\\xe9.tar" gets the id "caf\\xe9", apart from a file literally named that way."""
+    submissions, out = tmp_path / "subs", tmp_path / "out"
+    submissions.mkdir()
+    corpus.tar_of(SOLUTION, submissions / "ann.tar")
+    shutil.copy(submissions / "ann.tar", os.fsencode(submissions) + b"/caf\xe9.tar")
+    corpus.tar_of(HANDOUT, submissions / "caf\\xe9.tar")
+    done = batch(str(submissions), "--out", str(out), "--parts", "2.3")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert totals(out) == {"ann": SGD, "caf\\xe9": SGD, "caf\\\\xe9": 0}
+    assert read_csv(out / "grades.csv")["caf\\xe9"]["archive"] == "caf\\xe9.tar"
+    assert len(list((out / "feedback").iterdir())) == 3
+    again = batch(str(submissions), "--out", str(out), "--parts", "2.3")
+    assert again.returncode == 0 and "0 to grade" in again.stdout, again.stdout + again.stderr
