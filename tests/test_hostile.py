@@ -7,14 +7,17 @@ a subreaper, a slot reused by the next hand-in, a full disk.
 """
 from __future__ import annotations
 
+import csv
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 import corpus
-from kit.paths import HANDOUT, SOLUTION
+from kit.paths import HANDOUT, ROOT, SOLUTION
 from test_batch import batch, read_csv
 
 pytestmark = pytest.mark.slow
@@ -41,3 +44,29 @@ def test_a_file_name_that_is_not_utf8_is_graded_under_an_id_of_its_own(tmp_path)
     assert len(list((out / "feedback").iterdir())) == 3
     again = batch(str(submissions), "--out", str(out), "--parts", "2.3")
     assert again.returncode == 0 and "0 to grade" in again.stdout, again.stdout + again.stderr
+
+
+FORMULAS = (' =HYPERLINK("evil.example","click")', '\n=HYPERLINK("evil.example","click")',
+            '\t=1+1', ' \n@SUM(1)')
+
+
+def test_no_exported_cell_is_a_formula_even_after_white_space(tmp_path):
+    """The cells a hand-in controls from their first character (its id and archive name, from
+    its file name): a spreadsheet skips leading white space and line breaks before "="."""
+    submissions, out = tmp_path / "subs", tmp_path / "out"
+    submissions.mkdir()
+    for formula in FORMULAS:
+        corpus.tar_of(SOLUTION, submissions / f"{formula}.tar")
+    done = batch(str(submissions), "--out", str(out), "--parts", "2.3")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert totals(out) == {"'" + formula: SGD for formula in FORMULAS}    # neutralised ids
+    export = subprocess.run([sys.executable, "-m", "kit", "export", str(out)], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert export.returncode == 0, export.stderr
+    for name in ("grades.csv", "canvas.csv", "gradescope.csv"):
+        with open(out / name, newline="") as handle:
+            cells = [value for row in csv.reader(handle) for value in row]
+        formulas = [value for value in cells
+                    if value.lstrip()[:1] in "=+-@" and value.lstrip() and value[:1] != "'"]
+        assert formulas == [], (name, formulas)
+        assert sum(value.startswith("'") for value in cells) >= len(FORMULAS), name

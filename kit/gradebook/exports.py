@@ -9,8 +9,9 @@ ever graded, plus the roster's non-submitters), each student's current grade:
   student by Email or SID);
 - ``feedback/<id>.txt`` and ``plots/*.png`` (score distributions, check pass rates).
 
-Text cells that a spreadsheet would read as a formula (starting with = + - @, a tab or a
-carriage return) get a leading apostrophe. Text that came from a hand-in is shown printable
+Text cells that a spreadsheet would read as a formula (starting with = + - @, also after
+leading white space or a line break, or with a tab or a carriage return) get a leading
+apostrophe. Text that came from a hand-in is shown printable
 and cut to a length (autograder/common/printable.py). Every file is written to a temporary
 name and renamed into place, so a reader never sees half an export.
 """
@@ -35,6 +36,7 @@ from kit.gradebook.store import Gradebook
 
 FORMATS = ("csv", "canvas", "gradescope")
 FILE_NAMES = {"csv": "grades.csv", "canvas": "canvas.csv", "gradescope": "gradescope.csv"}
+FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def safe_file_name(submission_id: str) -> str:
@@ -66,7 +68,7 @@ def cell(value) -> str:
     if isinstance(value, (int, float)):
         return f"{value:g}"
     text = "" if value is None else printable(str(value), MESSAGE_CHARS)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if text[:1] in ("\t", "\r") or text.lstrip()[:1] in FORMULA_STARTS:
         return "'" + text
     return text
 
