@@ -18,7 +18,9 @@ import pytest
 
 import corpus
 from kit.paths import HANDOUT, ROOT, SOLUTION
+from kit.textpatch import replace_once
 from test_batch import batch, read_csv
+from test_platforms import bundles, check_gradescope_schema, run_gradescope  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -70,3 +72,54 @@ def test_no_exported_cell_is_a_formula_even_after_white_space(tmp_path):
                     if value.lstrip()[:1] in "=+-@" and value.lstrip() and value[:1] != "'"]
         assert formulas == [], (name, formulas)
         assert sum(value.startswith("'") for value in cells) >= len(FORMULAS), name
+
+
+FORGE = """
+import json, os, signal
+forged = {{"score": 1000.0, "tests": [], "output": "FORGED"}}
+try:
+    with open({results!r}, "w") as handle:
+        json.dump(forged, handle)
+except OSError:
+    pass
+victims = [os.getppid()]
+for pid in filter(str.isdigit, os.listdir("/proc")):       # the grading run: under {root!r}
+    try:
+        seen = open(f"/proc/{{pid}}/cmdline", "rb").read() + os.readlink(f"/proc/{{pid}}/cwd").encode()
+    except OSError:
+        continue
+    if {root!r}.encode() in seen and int(pid) != os.getpid():
+        victims.append(int(pid))
+for pid in victims:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not corpus.confinable(),
+                    reason="Gradescope runs as root; without namespaces student code runs as "
+                    "nobody only where nobody can run this Python")
+def test_gradescope_results_are_the_graders_whatever_student_code_writes_or_kills(
+        bundles, tmp_path):
+    """Student code writes results.json where Gradescope reads it, then kills its parent and
+    every process of the grading run it can see: the score is still its genuine work's."""
+    root = tmp_path / "autograder"
+    tree = corpus.variant(tmp_path, "forge")
+    attack = FORGE.format(results=str(root / "results" / "results.json"), root=str(root))
+    replace_once(tree / "mytorch/nn/activations.py", corpus.RELU, corpus.relu_attack(attack))
+
+    def submit(directory: Path) -> None:
+        directory.mkdir()
+        corpus.tar_of(tree, directory / "handin.tar")
+    data = run_gradescope(bundles["gradescope"], root, submit)
+    check_gradescope_schema(data)
+    assert "FORGED" not in data.get("output", "")
+    failed = sorted(t["name"] for t in data["tests"] if t["status"] == "failed")
+    # An identity ReLU: wrong in 2.2, in 2.1's Sequential (a ReLU inside) and in Part 3's training.
+    assert failed == ["2.1 Linear and Sequential: sequential", "2.2 ReLU: relu",
+                      "3 MNIST training: accuracy", "3 MNIST training: history"], failed
+    lost = (corpus.RUBRIC.by_number["2.1"].checks["sequential"] + corpus.HW1["2.2"]
+            + corpus.RUBRIC.by_number["3"].points)
+    assert data["score"] == corpus.RUBRIC.total - lost

@@ -13,6 +13,12 @@ As root (Gradescope), the student's code runs as ``nobody`` when that user can r
 included) is made unreadable to other users, the hand-in is copied into a scratch directory
 owned by ``nobody``, and the student process runs a copy of what it needs (autograder/worker,
 autograder/common, the computations of the hidden tests, data/) from a directory it can read.
+When ``nobody`` cannot, the student process must get namespaces of its own
+(``AUTOGRADER_CONFINE=require``): student code never runs as root unconfined.
+
+The grader writes its results.json into a directory only root can enter; this script copies it
+to Gradescope's ``results/results.json`` once the grader has exited (a grader killed by student
+code leaves no results, and the copy says so), so whatever student code wrote there is replaced.
 
 ``AUTOGRADER_DEADLINE`` (seconds, default DEFAULT_DEADLINE) bounds the whole grading run, so a
 submission that hangs everywhere still gets its results inside the platform's time limit
@@ -93,6 +99,7 @@ def isolate(work: Path, env: dict) -> str:
     except (OSError, subprocess.SubprocessError) as error:
         why = str(error)
     if why:
+        env["AUTOGRADER_CONFINE"] = "require"
         return f"nobody cannot run {sys.executable}: {why.strip()[-300:]}"
     os.chmod(HERE, 0o700)                    # the tests, hidden ones too: root only
     uids.chown_tree(work, NOBODY)
@@ -113,7 +120,8 @@ def run_grader(target: Path, extra: List[str]) -> subprocess.CompletedProcess:
            "AUTOGRADER_MAX_PROCESSES": os.environ.get("AUTOGRADER_MAX_PROCESSES", "64")}
     shared = isolate(target, env)
     if shared and uids.isolating():
-        print(f"warning: the student's code runs as root ({shared})", file=sys.stderr)
+        print(f"warning: the student's code runs as root in namespaces of its own, or not at "
+              f"all where they are unavailable ({shared})", file=sys.stderr)
     env["AUTOGRADER_DEADLINE"] = deadline()
     hidden = ["--hidden"] if (HERE / "autograder" / "hidden").is_dir() else []
     return subprocess.run([sys.executable, "-m", "autograder", "--target", str(target),
@@ -127,19 +135,28 @@ def gradescope() -> int:
     results.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         os.chmod(scratch, 0o755)
+        private = Path(scratch) / "private"
+        private.mkdir(mode=0o700)
         target = Path(scratch) / "target"
         note = prepare_target(root / "submission", target)
-        done = run_grader(target, ["--json", str(results)])
+        done = run_grader(target, ["--json", str(private / "results.json")])
+        try:
+            data = json.loads((private / "results.json").read_text()) if done.returncode == 0 \
+                else None
+        except (OSError, ValueError):
+            data = None
     print(done.stdout)
-    try:
-        data = json.loads(results.read_text())
-    except (OSError, ValueError):
+    if not isinstance(data, dict):
         data = {"score": 0.0, "tests": [], "visibility": "visible",
                 "output": "The autograder failed; please tell the course staff.\n"
                           + done.stderr[-2000:]}
     if note:
         data["output"] = note + ("\n\n" + data["output"] if data.get("output") else "")
-    results.write_text(json.dumps(data, indent=2))
+    handle, temporary = tempfile.mkstemp(dir=results.parent, prefix=".results.")
+    with open(handle, "w") as stream:
+        json.dump(data, stream, indent=2)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, results)
     return 0
 
 
