@@ -10,8 +10,11 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,7 @@ import corpus
 from kit.paths import HANDOUT, ROOT, SOLUTION
 from kit.textpatch import replace_once
 from test_batch import batch, read_csv
+from test_confinement import BATCH, as_nobody, base  # noqa: F401 (a fixture)
 from test_platforms import bundles, check_gradescope_schema, run_gradescope  # noqa: F401
 
 pytestmark = pytest.mark.slow
@@ -123,3 +127,137 @@ def test_gradescope_results_are_the_graders_whatever_student_code_writes_or_kill
     lost = (corpus.RUBRIC.by_number["2.1"].checks["sequential"] + corpus.HW1["2.2"]
             + corpus.RUBRIC.by_number["3"].points)
     assert data["score"] == corpus.RUBRIC.total - lost
+
+
+# A daemon (double fork, a new session, a new pid as fast as it can fork, so that a kill of
+# what was listed misses it) that waits for the hand-in marked victim_<token>.py, breaks its
+# SGD and kills the processes grading it. It touches nothing else, and ends by itself.
+DAEMON = """
+import glob, os, sys, time
+token, temp = sys.argv[1], sys.argv[2]
+if os.fork():
+    os._exit(0)
+os.setsid()
+end, look = time.monotonic() + 60, 0.0
+while time.monotonic() < end:
+    try:
+        if os.fork():
+            os._exit(0)
+    except OSError:                     # at the process limit: wait for the parents' reaping
+        time.sleep(0.01)
+    if time.monotonic() < look:
+        continue
+    look = time.monotonic() + 0.02
+    for marker in glob.glob(temp + "/mytorch-grade-*/submission/mytorch/victim_" + token + ".py"):
+        victim = os.path.dirname(os.path.dirname(marker))
+        try:
+            with open(victim + "/mytorch/optim/sgd.py", "w") as handle:
+                handle.write("raise ImportError('sabotaged')\\n")
+        except OSError:
+            pass
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if victim.encode() in open("/proc/" + pid + "/cmdline", "rb").read():
+                    os.kill(int(pid), 9)
+            except OSError:
+                pass
+"""
+SPAWN = """
+import subprocess, sys
+if not hasattr(sys, "daemon_started"):
+    sys.daemon_started = True
+    subprocess.Popen([sys.executable, "-c", {daemon!r}, {token!r}, {temp!r}],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+"""
+# A child-subreaper that reaps, as tini, systemd or docker --init do: orphans come back to it.
+# Once the batch has exited it reaps for a second more, then prints the live processes whose
+# command line holds $WATCH (zombies left out: a dead daemon is fine).
+SUBREAPER = """
+import ctypes, os, subprocess, sys, time
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)          # PR_SET_CHILD_SUBREAPER
+main = subprocess.Popen(sys.argv[1:])
+while True:
+    pid, status = os.wait()
+    if pid == main.pid:
+        break
+end = time.monotonic() + 1
+while time.monotonic() < end:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        pass
+    time.sleep(0.01)
+alive = []
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        named = os.environ["WATCH"].encode() in open(f"/proc/{pid}/cmdline", "rb").read()
+        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        continue
+    if named and state != "Z":
+        alive.append(int(pid))
+print("survivors:", alive)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def kill_all_naming(token: str) -> None:
+    """Kill every process whose command line holds ``token`` (the test cleans up after a
+    daemon that got out)."""
+    for _ in range(200):
+        pids = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                    if token.encode() in handle.read():
+                        pids.append(int(pid))
+            except OSError:
+                continue
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+
+@pytest.mark.parametrize("mode", ["root", "root_without_namespaces", "nobody"])
+def test_a_daemon_cannot_outlive_its_hand_in_and_hurt_the_next_in_its_slot(mode, base):
+    """Under a subreaper, with one job slot: the hand-in graded next in the slot keeps full
+    marks, and none of the daemon's processes survives the batch."""
+    if os.geteuid() != 0:
+        pytest.skip("runs the batch as root and as nobody")
+    if mode != "root_without_namespaces" and not corpus.confinable():
+        pytest.skip("no namespaces here: as root the slot uid's processes are killed instead")
+    token = uuid.uuid4().hex
+    submissions, out = base / "subs", base / "out"
+    submissions.mkdir()
+    tree = corpus.variant(base / "work", "daemon")
+    spawn = SPAWN.format(daemon=DAEMON, token=token, temp=tempfile.gettempdir())
+    replace_once(tree / "mytorch/nn/activations.py", corpus.RELU, corpus.relu_attack(spawn))
+    corpus.tar_of(tree, submissions / "a_daemon.tar")
+    victim = corpus.variant(base / "work", "victim")
+    (victim / "mytorch" / f"victim_{token}.py").write_text("")
+    corpus.tar_of(victim, submissions / "b_victim.tar")
+    args = [str(submissions), "--out", str(out), "--jobs", "1", "--parts", "2.2", "2.3",
+            "--no-progress"]
+    try:
+        if mode == "nobody":
+            for path in [base, *base.rglob("*")]:
+                os.chmod(path, 0o777 if path.is_dir() else 0o644)
+            done = as_nobody(SUBREAPER, sys.executable, "-c", BATCH, *args[:-1],
+                             env={**os.environ, "PYTHONPATH": str(ROOT), "WATCH": token},
+                             timeout=600)
+        else:
+            confine = {"AUTOGRADER_CONFINE": "off"} if mode == "root_without_namespaces" else {}
+            done = subprocess.run([sys.executable, "-c", SUBREAPER, sys.executable, "-m", "kit",
+                                   "grade-batch", *args], cwd=ROOT, capture_output=True,
+                                  text=True, timeout=600,
+                                  env={**os.environ, "WATCH": token, **confine})
+    finally:
+        kill_all_naming(token)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "survivors: []" in done.stdout, "the daemon outlived the batch"
+    assert totals(out) == {"a_daemon": SGD, "b_victim": SGD + corpus.HW1["2.2"]}
