@@ -261,3 +261,27 @@ def test_a_daemon_cannot_outlive_its_hand_in_and_hurt_the_next_in_its_slot(mode,
     assert done.returncode == 0, done.stdout + done.stderr
     assert "survivors: []" in done.stdout, "the daemon outlived the batch"
     assert totals(out) == {"a_daemon": SGD, "b_victim": SGD + corpus.HW1["2.2"]}
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not corpus.confinable(),
+                    reason="needs root to become nobody, and namespaces (a batch without root "
+                    "refuses to grade without them)")
+def test_without_root_every_hand_in_of_the_corpus_gets_exactly_its_genuine_work(base):
+    """The whole corpus graded by nobody (a batch without root), among them a hand-in that
+    gives everyone full marks in the gradebook and SIGKILLs its grader and the batch."""
+    submissions, out, escape = base / "subs", base / "out", base / "escape"
+    escape.mkdir()
+    expected = corpus.build(submissions, base / "work", escape)
+    for path in [base, *base.rglob("*")]:
+        os.chmod(path, 0o777 if path.is_dir() else 0o644)
+    done = as_nobody(BATCH, str(submissions), "--out", str(out), "--jobs", "2", "--parts", "1",
+                     "--call-timeout", "3", "--timeout", "300",
+                     env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=1800)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = read_csv(out / "grades.csv")
+    got = {student: (float(row["total"]), row["grading_status"]) for student, row in rows.items()}
+    assert got == {student: (want.total, want.status) for student, want in expected.items()}
+    wrong_reasons = {s: rows[s]["reason"][:200] for s, want in expected.items()
+                     if want.reason not in rows[s]["reason"]}
+    assert not wrong_reasons, wrong_reasons
+    assert list(escape.iterdir()) == []
