@@ -8,6 +8,7 @@ a subreaper, a slot reused by the next hand-in, a full disk.
 from __future__ import annotations
 
 import csv
+import errno
 import os
 import shutil
 import signal
@@ -285,3 +286,91 @@ def test_without_root_every_hand_in_of_the_corpus_gets_exactly_its_genuine_work(
                      if want.reason not in rows[s]["reason"]}
     assert not wrong_reasons, wrong_reasons
     assert list(escape.iterdir()) == []
+
+
+def exported(out: Path) -> dict:
+    """Every file of OUT but the gradebook: path -> bytes (temporary files included)."""
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and not p.name.startswith("gradebook.sqlite")}
+
+
+def graded_out(base: Path, out: Path) -> Path:
+    """OUT after a batch of two hand-ins (Part 2.3); returns SUBMISSIONS_DIR."""
+    submissions = base / "subs"
+    submissions.mkdir()
+    corpus.tar_of(SOLUTION, submissions / "ann.tar")
+    corpus.tar_of(HANDOUT, submissions / "bob.tar")
+    done = batch(str(submissions), "--out", str(out), "--parts", "2.3")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return submissions
+
+
+def test_an_export_that_fails_half_way_leaves_the_previous_one_whole(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    from kit.gradebook import exports
+    from kit.gradebook.store import Gradebook
+    out = tmp_path / "out"
+    graded_out(tmp_path, out)
+    before = exported(out)
+    book = Gradebook(out / "gradebook.sqlite")
+    book.set_meta("due", "2000-01-01T00:00:00+00:00")        # every final score changes
+    real_savefig = Figure.savefig
+
+    def full_disk_at_the_last_plot(figure, path, *args, **kwargs) -> None:
+        if "check_pass_rates" in str(path):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_savefig(figure, path, *args, **kwargs)
+    monkeypatch.setattr(Figure, "savefig", full_disk_at_the_last_plot)
+    with pytest.raises(OSError):
+        exports.export_all(out, book)
+    assert exported(out) == before
+    monkeypatch.undo()
+    exports.export_all(out, book)
+    book.close()
+    assert exported(out)["grades.csv"] != before["grades.csv"]
+    assert exported(out).keys() == before.keys()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MiB tmpfs (root only)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], check=True)
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def fill(directory: Path) -> None:
+    """Write a file in ``directory`` until its disk is full."""
+    with open(directory / "filler", "wb", buffering=0) as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 4096)
+        except OSError as error:
+            assert error.errno == errno.ENOSPC
+
+
+def test_a_full_out_disk_stops_with_a_message_and_keeps_the_exports(tmp_path, small_disk):
+    out = small_disk / "out"
+    submissions = graded_out(tmp_path, out)
+    before = exported(out)
+    corpus.tar_of(SOLUTION, submissions / "cat.tar")
+    fill(small_disk)
+    for command in (["grade-batch", str(submissions), "--out", str(out), "--parts", "2.3",
+                     "--no-progress"],
+                    ["export", str(out), "--due", "2000-01-01T00:00:00Z"]):
+        done = subprocess.run([sys.executable, "-m", "kit", *command], cwd=ROOT,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "Traceback" not in done.stderr
+        assert f"cannot write in {out}" in done.stderr and "run the same command again" in \
+            done.stderr, done.stderr
+        assert exported(out) == before
+    (small_disk / "filler").unlink()
+    done = batch(str(submissions), "--out", str(out), "--parts", "2.3")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert totals(out) == {"ann": SGD, "bob": 0, "cat": SGD}

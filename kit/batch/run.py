@@ -221,6 +221,11 @@ def _grade_in_slots(pending: List[Submission], book: Gradebook, settings: Settin
             bar.set_postfix_str(f"{graded.submission_id}: {graded.points:g} ({graded.status})")
         bar.update()
 
+    def stop(futures: List[concurrent.futures.Future]) -> None:
+        settings.stop.set()                       # running graders are killed, not recorded
+        for future in futures:
+            future.cancel()
+
     with concurrent.futures.ThreadPoolExecutor(settings.jobs) as pool, \
             tqdm(total=len(pending), unit="submission", disable=not settings.progress,
                  file=sys.stderr) as bar:
@@ -229,14 +234,15 @@ def _grade_in_slots(pending: List[Submission], book: Gradebook, settings: Settin
             for future in concurrent.futures.as_completed(futures):
                 record(future)
         except KeyboardInterrupt:
-            settings.stop.set()                   # running graders are killed, not recorded
-            for future in futures:
-                future.cancel()
+            stop(futures)
             for future in futures:                # finished but not yet stored: store them
                 if future.done() and not future.cancelled() and future not in recorded:
                     record(future)
             raise KeyboardInterrupt(f"{len(recorded)} submission(s) graded and saved before "
                                     "the interruption") from None
+        except BaseException:                     # the gradebook cannot be written (a full disk)
+            stop(futures)
+            raise
 
 
 def summary(graded: Dict[str, Graded]) -> str:
