@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import csv
 import errno
+import io
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
+import tarfile
 import tempfile
+import time
+import unicodedata
 import uuid
 from pathlib import Path
 
@@ -374,3 +379,92 @@ def test_a_full_out_disk_stops_with_a_message_and_keeps_the_exports(tmp_path, sm
     done = batch(str(submissions), "--out", str(out), "--parts", "2.3")
     assert done.returncode == 0, done.stdout + done.stderr
     assert totals(out) == {"ann": SGD, "bob": 0, "cat": SGD}
+
+
+def pax_bomb(path: Path) -> None:
+    """A tar whose pax header record has a 200,000-digit length: tarfile's header regular
+    expression takes minutes on it (CVE-2024-6232, fixed in 3.11.10 / 3.12.6)."""
+    record = b"9" * 200_000 + b" path=x\n"
+    header = tarfile.TarInfo("././@PaxHeader")
+    header.type, header.size = tarfile.XHDTYPE, len(record)
+    with tarfile.open(path, "w", format=tarfile.USTAR_FORMAT) as tar:
+        tar.addfile(header, io.BytesIO(record))
+        tar.addfile(tarfile.TarInfo("mytorch/__init__.py"), io.BytesIO(b""))
+
+
+def test_a_pax_header_bomb_costs_only_its_own_hand_in(tmp_path):
+    """Beside a correct hand-in: the correct one keeps full marks inside a short time budget,
+    the bomb is refused as a bad archive, and the batch does not stall."""
+    submissions, out = tmp_path / "subs", tmp_path / "out"
+    submissions.mkdir()
+    pax_bomb(submissions / "a_pax.tar")
+    corpus.tar_of(SOLUTION, submissions / "b_correct.tar")
+    started = time.monotonic()
+    done = batch(str(submissions), "--out", str(out), "--jobs", "2", "--parts", "2.3",
+                 "--timeout", "30", timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert time.monotonic() - started < 120
+    rows = read_csv(out / "grades.csv")
+    assert (rows["b_correct"]["total"], rows["b_correct"]["grading_status"]) == ("10", "ok")
+    assert (rows["a_pax"]["total"], rows["a_pax"]["grading_status"]) == ("0", "bad_archive")
+
+
+def test_ctrl_c_stops_a_batch_reading_a_pax_header_bomb_at_once(tmp_path):
+    submissions, out = tmp_path / "subs", tmp_path / "out"
+    submissions.mkdir()
+    pax_bomb(submissions / "a_pax.tar")
+    process = subprocess.Popen([sys.executable, "-m", "kit", "grade-batch", str(submissions),
+                                "--out", str(out), "--parts", "2.3", "--no-progress"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    time.sleep(5)                                  # the archive is being read by now
+    process.send_signal(signal.SIGINT)
+    stopped = time.monotonic()
+    stdout, stderr = process.communicate(timeout=60)
+    assert time.monotonic() - stopped < 10, "Ctrl-C took too long"
+    assert process.returncode == 130 and "Traceback" not in stderr, stdout + stderr
+
+
+NOISE = "\x1b[2J\x1b[H\x1b[32mScore: 100/100\x1b[0m\r\x07"
+NOISY = f"""
+import sys
+sys.stderr.write({NOISE!r} * 200_000)
+raise ValueError({NOISE!r} + "x" * 5_000_000)
+"""
+
+
+def test_escape_sequences_and_megabytes_in_an_error_stay_out_of_feedback_and_gradebook(tmp_path):
+    submissions, out = tmp_path / "subs", tmp_path / "out"
+    submissions.mkdir()
+    tree = corpus.variant(tmp_path, "noisy")
+    replace_once(tree / "mytorch/nn/activations.py", corpus.RELU, corpus.relu_attack(NOISY))
+    corpus.tar_of(tree, submissions / "noisy.tar")
+    corpus.tar_of(SOLUTION, submissions / "correct.tar")
+    done = batch(str(submissions), "--out", str(out), "--parts", "2.2", "2.3")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert totals(out) == {"noisy": SGD, "correct": SGD + corpus.HW1["2.2"]}
+    feedback = (out / "feedback" / "noisy.txt").read_text()
+    assert "ValueError" in feedback and "\\x1b[2J" in feedback     # shown, not obeyed
+    assert len(feedback) < 30_000
+    with sqlite3.connect(out / "gradebook.sqlite") as db:
+        texts = [text for row in db.execute("SELECT feedback FROM results UNION ALL "
+                                            "SELECT reason FROM attempts") for text in row]
+    for text in [feedback, *texts]:
+        assert not [c for c in text if unicodedata.category(c) == "Cc" and c not in "\n\t"]
+    assert max(map(len, texts)) < 30_000
+
+
+def test_grading_part_2_6_after_part_2_3_keeps_both(tmp_path):
+    submissions, out = tmp_path / "subs", tmp_path / "out"
+    submissions.mkdir()
+    corpus.tar_of(SOLUTION, submissions / "ann.tar")
+    tree = corpus.variant(tmp_path, "sgd_sign")          # plain SGD wrong, momentum right
+    replace_once(tree / "mytorch/optim/sgd.py", "param.data -= self.lr * param.grad.data",
+                 "param.data += self.lr * param.grad.data")
+    corpus.tar_of(tree, submissions / "bob.tar")
+    for part in ("2.3", "2.6"):
+        done = batch(str(submissions), "--out", str(out), "--parts", part)
+        assert done.returncode == 0 and "2 to grade" in done.stdout, done.stdout + done.stderr
+    rows = read_csv(out / "grades.csv")
+    got = {s: (row["2.3 sgd"], row["2.6 momentum"], row["total"]) for s, row in rows.items()}
+    assert got == {"ann": ("10", "10", "20"), "bob": ("0", "10", "10")}
