@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 import corpus
+from kit.isolation import uids
 from kit.paths import HANDOUT, ROOT, SOLUTION
 from kit.textpatch import replace_once
 from test_batch import batch, read_csv
@@ -207,28 +208,6 @@ sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
-def kill_all_naming(token: str) -> None:
-    """Kill every process whose command line holds ``token`` (the test cleans up after a
-    daemon that got out)."""
-    for _ in range(200):
-        pids = []
-        for pid in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as handle:
-                    if token.encode() in handle.read():
-                        pids.append(int(pid))
-            except OSError:
-                continue
-        if not pids:
-            return
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-
-
-
 @pytest.mark.parametrize("mode", ["root", "root_without_namespaces", "nobody"])
 def test_a_daemon_cannot_outlive_its_hand_in_and_hurt_the_next_in_its_slot(mode, base):
     """Under a subreaper, with one job slot: the hand-in graded next in the slot keeps full
@@ -263,7 +242,7 @@ def test_a_daemon_cannot_outlive_its_hand_in_and_hurt_the_next_in_its_slot(mode,
                                   text=True, timeout=600,
                                   env={**os.environ, "WATCH": token, **confine})
     finally:
-        kill_all_naming(token)
+        uids.kill_leftovers(None, Path(token))       # a daemon that got out (it ends anyway)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "survivors: []" in done.stdout, "the daemon outlived the batch"
     assert totals(out) == {"a_daemon": SGD, "b_victim": SGD + corpus.HW1["2.2"]}
