@@ -4,6 +4,7 @@ Gradescope and Autolab bundles (``python -m kit COMMAND``; see kit/cli.py).
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -41,6 +42,8 @@ def cmd_grade_batch(args: argparse.Namespace) -> int:
     except (CourseError, GradebookError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except (OSError, sqlite3.Error) as error:
+        return cannot_write(out, error)
     except KeyboardInterrupt as stop:
         print(f"Interrupted: {stop or 'stopped'}. Run the same command again to go on.",
               file=sys.stderr)
@@ -49,6 +52,14 @@ def cmd_grade_batch(args: argparse.Namespace) -> int:
     print(f"Wrote {out / 'gradebook.sqlite'}, {out / 'grades.csv'}, {out / 'feedback'}/, "
           f"{out / 'plots'}/.")
     return 0
+
+
+def cannot_write(out: Path, error: Exception) -> int:
+    """The message for an OUT_DIR that cannot be written (a full disk): what is kept, what to do."""
+    print(f"error: cannot write in {out}: {error}. The gradebook keeps every grading saved "
+          "before, and the exports are as they were; make room and run the same command "
+          "again.", file=sys.stderr)
+    return 1
 
 
 def roster_columns(args: argparse.Namespace):
@@ -78,7 +89,7 @@ def add_course_options(p: argparse.ArgumentParser) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from kit.batch import run
-    from kit.gradebook import exports
+    from kit.gradebook import exports, staging
     from kit.gradebook.course import CourseError
     from kit.gradebook.records import GradebookError
     from kit.gradebook.store import Gradebook
@@ -101,10 +112,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     except (CourseError, GradebookError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    out.mkdir(parents=True, exist_ok=True)
-    for fmt in args.format or list(exports.FORMATS):
-        written = exports.write_format(out, export, fmt, args.assignment)
-        print(f"Wrote {written} ({len(export.grades)} students, out of {export.max_points:g}).")
+    except (OSError, sqlite3.Error) as error:
+        return cannot_write(out, error)
+    formats = args.format or list(exports.FORMATS)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with staging.together():
+            written = [exports.write_format(out, export, fmt, args.assignment) for fmt in formats]
+    except OSError as error:
+        return cannot_write(out, error)
+    for path in written:
+        print(f"Wrote {path} ({len(export.grades)} students, out of {export.max_points:g}).")
     if export.not_on_roster:
         print(f"warning: not on the roster: {', '.join(export.not_on_roster)}", file=sys.stderr)
     return 0

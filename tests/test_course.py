@@ -279,6 +279,8 @@ def test_exports_column_by_column(course_book, tmp_path):
 def test_formula_cells_are_neutralised():
     assert [exports.cell(v) for v in ["=1+1", "+1", "-1", "@A1", "\tx", "ok", "a=b", 3.0, -2.5]] \
         == ["'=1+1", "'+1", "'-1", "'@A1", "'\tx", "ok", "a=b", "3", "-2.5"]
+    for spaced in (" =1+1", "\n=1+1", "\t =1+1", " \n @A1", "\xa0-1"):
+        assert exports.cell(spaced).startswith("'"), repr(spaced)
 
 
 def test_hand_in_text_is_exported_printable_short_and_apart(tmp_path):

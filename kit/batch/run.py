@@ -28,7 +28,7 @@ from kit.gradebook import course, exports
 from kit.gradebook.records import Graded, Handin
 from kit.gradebook.store import Gradebook
 from kit.graderfiles import SHARED_DIRECTORIES
-from kit.intake.archive import split_suffix
+from kit.intake.archive import handin_id, name_as_text, split_suffix
 from kit.isolation import sandbox, scratch, uids
 from kit.paths import ROOT
 
@@ -53,14 +53,14 @@ def choose_handins(archives: List[Path], times: Dict[str, Tuple[str, str]]) -> T
     """One archive per student: the latest submitted when there are several; warnings."""
     by_id: Dict[str, List[Path]] = {}
     for path in archives:
-        by_id.setdefault(split_suffix(path.name)[0], []).append(path)
+        by_id.setdefault(handin_id(path.name), []).append(path)
     chosen, warnings = [], []
     for student_id, paths in sorted(by_id.items()):
         latest = max(paths, key=lambda p: (times[p.name][0], p.name))
         if len(paths) > 1:
             warnings.append(f"{student_id} has {len(paths)} hand-ins ("
-                            + ", ".join(p.name for p in paths) + f"): grading {latest.name}, "
-                            "the latest submitted")
+                            + ", ".join(name_as_text(p.name) for p in paths) + "): grading "
+                            f"{name_as_text(latest.name)}, the latest submitted")
         chosen.append(latest)
     return chosen, warnings
 
@@ -69,8 +69,7 @@ def submission_times(archives: List[Path], manifest: Dict[str, str]) -> Dict[str
     """{file name: (ISO time, "manifest" or "mtime")}."""
     times = {}
     for path in archives:
-        student_id = split_suffix(path.name)[0]
-        for key in (path.name, student_id):
+        for key in (name_as_text(path.name), handin_id(path.name)):
             if key in manifest:
                 times[path.name] = (manifest[key], "manifest")
                 break
@@ -105,12 +104,12 @@ def grade_batch(submissions_dir: Path, out: Path, settings: Settings,
     times = submission_times(found, manifest)
     archives, warnings = choose_handins(found, times)
     if inputs.students:
-        unknown = sorted(set(inputs.students) - {split_suffix(p.name)[0] for p in archives})
+        unknown = sorted(set(inputs.students) - {handin_id(p.name) for p in archives})
         if unknown:
             book.close()
             raise course.CourseError(f"no hand-in for --student {', '.join(unknown)} in "
                                      f"{submissions_dir}")
-        archives = [p for p in archives if split_suffix(p.name)[0] in inputs.students]
+        archives = [p for p in archives if handin_id(p.name) in inputs.students]
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     pending: List[Submission] = []
@@ -118,7 +117,8 @@ def grade_batch(submissions_dir: Path, out: Path, settings: Settings,
     for path in archives:
         submission = Submission(path, settings, version)
         submission.sha256 = sha256_file(path)
-        handins.append(Handin(submission.id, submission.sha256, path.name, *times[path.name]))
+        handins.append(Handin(submission.id, submission.sha256, submission.archive_name,
+                              *times[path.name]))
         if settings.regrade or inputs.students or \
                 not book.is_current(submission.id, submission.sha256, version):
             pending.append(submission)
@@ -221,6 +221,11 @@ def _grade_in_slots(pending: List[Submission], book: Gradebook, settings: Settin
             bar.set_postfix_str(f"{graded.submission_id}: {graded.points:g} ({graded.status})")
         bar.update()
 
+    def stop(futures: List[concurrent.futures.Future]) -> None:
+        settings.stop.set()                       # running graders are killed, not recorded
+        for future in futures:
+            future.cancel()
+
     with concurrent.futures.ThreadPoolExecutor(settings.jobs) as pool, \
             tqdm(total=len(pending), unit="submission", disable=not settings.progress,
                  file=sys.stderr) as bar:
@@ -229,14 +234,15 @@ def _grade_in_slots(pending: List[Submission], book: Gradebook, settings: Settin
             for future in concurrent.futures.as_completed(futures):
                 record(future)
         except KeyboardInterrupt:
-            settings.stop.set()                   # running graders are killed, not recorded
-            for future in futures:
-                future.cancel()
+            stop(futures)
             for future in futures:                # finished but not yet stored: store them
                 if future.done() and not future.cancelled() and future not in recorded:
                     record(future)
             raise KeyboardInterrupt(f"{len(recorded)} submission(s) graded and saved before "
                                     "the interruption") from None
+        except BaseException:                     # the gradebook cannot be written (a full disk)
+            stop(futures)
+            raise
 
 
 def summary(graded: Dict[str, Graded]) -> str:

@@ -2,7 +2,8 @@
 ``score_checks`` (the function behind ``./grade.sh``), with the batch's feedback rules.
 
 The messages come from a process that ran student code, so they are checked against the
-batch's own rubric: a test counts only when it was announced in ``collected`` under a part
+batch's own rubric, and their text is made printable and cut to a length before it is stored
+(autograder/common/printable.py): a test counts only when it was announced in ``collected`` under a part
 and check of that rubric, and its ``outcome`` names the same part and check. A collected test
 without an outcome (time-out, crash) fails its check. Feedback per part: what a forbidden
 import costs it (autograder/grader/import_policy.py), then per check the first failed test's
@@ -18,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional, Set, Tuple
 
+from autograder.common.printable import FEEDBACK_CHARS, MESSAGE_CHARS, printable
 from autograder.grader.rubric import Part
 from autograder.grader import visibility
 from autograder.grader.scoring import CheckResult, TestOutcome, part_scores, score_checks
@@ -52,15 +54,15 @@ def validate(messages: List[dict], parts: List[Part]) -> Messages:
             known = found.outcomes.get(nodeid)
             if known is not None and (known.part, known.check) == (part, check) \
                     and isinstance(passed, bool):
-                known.passed, known.message = passed, str(text)
+                known.passed, known.message = passed, printable(str(text), FEEDBACK_CHARS)
                 known.duration = float(duration) if isinstance(duration, (int, float)) else 0.0
                 found.finished.add(nodeid)
         elif isinstance(message.get("done"), int):
             found.done = message["done"]
         elif "grader_error" in message:
-            found.error = str(message["grader_error"])[:1000]
+            found.error = printable(str(message["grader_error"]), MESSAGE_CHARS)
         elif isinstance(message.get("fault"), str):
-            found.faults.append(message["fault"][:1000])
+            found.faults.append(printable(message["fault"], MESSAGE_CHARS))
     return found
 
 
@@ -96,7 +98,7 @@ def score(messages: List[dict], parts: List[Part], timed_out: bool, timeout: flo
                   for r in own if not r.tests_passed]
         duration = sum(t.duration for r in own for t in r.tests)
         results.append(PartResult(p.number, p.name, points.get(p.number, 0.0), p.points,
-                                  "\n".join(lines), duration,
+                                  printable("\n".join(lines), FEEDBACK_CHARS), duration,
                                   [CheckOutcome(r.check, r.points, r.max_points, r.passed)
                                    for r in own]))
     if found.faults:

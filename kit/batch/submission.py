@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import List, Optional
 
+from autograder.common.printable import MESSAGE_CHARS, printable
 from autograder.grader import import_policy
 from autograder.grader.rubric import Rubric
 from kit.batch import grader_process, scoring
@@ -34,16 +35,18 @@ from kit.isolation.uids import UidLease
 class Submission:
     def __init__(self, archive_path: Path, settings: Settings, version: str) -> None:
         self.path = archive_path
-        self.id = archive.split_suffix(archive_path.name)[0]
+        self.id = archive.handin_id(archive_path.name)
+        self.archive_name = archive.name_as_text(archive_path.name)
         self.settings = settings
         self.version = version
         self.sha256 = ""
 
     def result(self, status: str, reason: str, parts: List[PartResult], started: float) -> Graded:
-        return Graded(self.id, self.sha256, self.version, status, reason, parts,
+        return Graded(self.id, self.sha256, self.version, status,
+                      printable(reason, MESSAGE_CHARS), parts,
                       duration=time.monotonic() - started,
                       graded_at=datetime.datetime.now(datetime.timezone.utc).isoformat(
-                          timespec="seconds"), archive_name=self.path.name)
+                          timespec="seconds"), archive_name=self.archive_name)
 
     def zero_parts(self, feedback: str) -> List[PartResult]:
         return [PartResult(p.number, p.name, 0.0, p.points, feedback) for p in self.settings.parts]
@@ -80,8 +83,10 @@ class Submission:
         target = work / "submission"
         target.mkdir(mode=0o700)
         try:
-            extracted = archive.extract(self.path, target, settings.limits)
+            extracted = archive.extract(self.path, target, settings.limits, settings.stop)
         except archive.BadArchive as error:
+            if settings.stop.is_set():
+                raise Interrupted() from None
             return self.result("bad_archive", str(error), self.zero_parts(f"not graded: {error}"),
                                started)
         notes = list(extracted.notes)

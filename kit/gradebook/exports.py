@@ -9,10 +9,12 @@ ever graded, plus the roster's non-submitters), each student's current grade:
   student by Email or SID);
 - ``feedback/<id>.txt`` and ``plots/*.png`` (score distributions, check pass rates).
 
-Text cells that a spreadsheet would read as a formula (starting with = + - @, a tab or a
-carriage return) get a leading apostrophe. Text that came from a hand-in is shown printable
+Text cells that a spreadsheet would read as a formula (starting with = + - @, also after
+leading white space or a line break, or with a tab or a carriage return) get a leading
+apostrophe. Text that came from a hand-in is shown printable
 and cut to a length (autograder/common/printable.py). Every file is written to a temporary
-name and renamed into place, so a reader never sees half an export.
+name and renamed into place once all are written, so a reader never sees half an export,
+and an export that fails (a full disk) leaves the previous one as it was.
 """
 from __future__ import annotations
 
@@ -22,12 +24,12 @@ import hashlib
 import io
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import List, Optional, Sequence
 
 from autograder.common.printable import FEEDBACK_CHARS, MESSAGE_CHARS, printable
 from autograder.grader.rubric import Part, Rubric
+from kit.gradebook import staging
 from kit.gradebook.course import FinalGrade, LatePolicy, final_grades
 from kit.gradebook.plots import write_plots
 from kit.gradebook.records import Graded
@@ -35,6 +37,7 @@ from kit.gradebook.store import Gradebook
 
 FORMATS = ("csv", "canvas", "gradescope")
 FILE_NAMES = {"csv": "grades.csv", "canvas": "canvas.csv", "gradescope": "gradescope.csv"}
+FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def safe_file_name(submission_id: str) -> str:
@@ -47,16 +50,15 @@ def safe_file_name(submission_id: str) -> str:
 
 
 def write_atomically(path: Path, text: str, newline: Optional[str] = None) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    """Write ``text`` to a temporary file beside ``path``, then publish it (kit/gradebook/staging.py)."""
+    temporary = staging.temporary_beside(path)
     try:
-        with open(handle, "w", encoding="utf-8", newline=newline) as stream:
+        with open(temporary, "w", encoding="utf-8", newline=newline) as stream:
             stream.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
+    staging.publish(temporary, path)
 
 
 def cell(value) -> str:
@@ -66,7 +68,7 @@ def cell(value) -> str:
     if isinstance(value, (int, float)):
         return f"{value:g}"
     text = "" if value is None else printable(str(value), MESSAGE_CHARS)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if text[:1] in ("\t", "\r") or text.lstrip()[:1] in FORMULA_STARTS:
         return "'" + text
     return text
 
@@ -197,9 +199,11 @@ def write_feedback(directory: Path, export: Export) -> None:
 
 # --------------------------------------------------------------------------------- plots
 def export_all(out: Path, book: Gradebook, policy: Optional[LatePolicy] = None) -> Export:
-    """grades.csv, feedback/ and plots/ in ``out``, from the whole gradebook."""
+    """grades.csv, feedback/ and plots/ in ``out``, from the whole gradebook, published
+    together (kit/gradebook/staging.py)."""
     export = Export(book, policy)
-    write_csv(out / "grades.csv", export)
-    write_feedback(out / "feedback", export)
-    write_plots(out / "plots", export)
+    with staging.together():
+        write_csv(out / "grades.csv", export)
+        write_feedback(out / "feedback", export)
+        write_plots(out / "plots", export)
     return export

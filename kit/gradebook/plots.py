@@ -3,8 +3,11 @@ with statuses drawn apart from genuine zeros, and each check's pass rate (item a
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, List, Sequence
+
+from kit.gradebook import staging
 
 if TYPE_CHECKING:
     from kit.gradebook.exports import Export
@@ -108,8 +111,7 @@ def _distribution(path: Path, title: str, maximum: float, possible: List[float],
     width = sum(ratios) + 1.2
     figure.subplots_adjust(left=0.8 / width, right=1 - 0.2 / width,
                            bottom=0.24 if len(labels) > 12 else 0.17, top=0.82)
-    figure.savefig(path, dpi=150)
-    plt.close(figure)
+    _save(figure, path)
 
 
 def _pass_rates(path: Path, export: Export) -> None:
@@ -146,8 +148,22 @@ def _pass_rates(path: Path, export: Export) -> None:
             axes.spines[spine].set_visible(False)
     axes.set_title("Which checks fail most (item analysis)", fontsize=11)
     figure.tight_layout()
-    figure.savefig(path, dpi=150)
-    plt.close(figure)
+    _save(figure, path)
+
+
+def _save(figure, path: Path) -> None:
+    """Save a PNG beside ``path`` and publish it (kit/gradebook/staging.py)."""
+    from matplotlib import pyplot as plt
+
+    temporary = staging.temporary_beside(path)
+    try:
+        figure.savefig(temporary, dpi=150, format="png")
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    finally:
+        plt.close(figure)
+    staging.publish(temporary, path)
 
 
 def write_plots(directory: Path, export: Export) -> List[Path]:

@@ -28,6 +28,8 @@ import stat
 import subprocess
 import sys
 import tarfile
+import threading
+import time
 import zipfile
 import zlib
 from dataclasses import asdict, dataclass, field
@@ -78,6 +80,21 @@ def split_suffix(file_name: str) -> Optional[Tuple[str, str]]:
         if lower.endswith(suffix) and len(file_name) > len(suffix):
             return file_name[:-len(suffix)], suffix
     return None
+
+
+def name_as_text(file_name: str) -> str:
+    """A file name as text that any UTF-8 store accepts, one to one: a byte that is not UTF-8
+    (``os.listdir`` gives it as a lone surrogate) is written ``\\xNN`` and a backslash is
+    doubled, so two different names never give the same text."""
+    return "".join(f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff" else
+                   "\\\\" if c == "\\" else c for c in file_name)
+
+
+def handin_id(file_name: str) -> Optional[str]:
+    """The student id of a hand-in file name ("alice" for "alice.tar.gz"), as text; None for
+    a name that is not a hand-in archive."""
+    split = split_suffix(file_name)
+    return None if split is None else name_as_text(split[0])
 
 
 def shown(name: str, limit: int = 120) -> str:
@@ -224,26 +241,20 @@ class _Reader:
             target.chmod(0o644)
 
 
-def extract(archive: Path, destination: Path, limits: Limits = Limits()) -> Extracted:
+def extract(archive: Path, destination: Path, limits: Limits = Limits(),
+            stop: Optional[threading.Event] = None) -> Extracted:
     """Extract the hand-in's mytorch/ and hw1/ into ``destination`` (made if missing).
 
     Raises BadArchive, with ``destination`` left as it was, when the archive is unreadable,
-    unsafe, or takes more than the limits' time or memory to read (in a child process).
+    unsafe, or takes more than the limits' time or memory to read (in a child process), and
+    at once when ``stop`` is set meanwhile (Ctrl-C in a batch).
     """
     destination = Path(destination)
     destination.mkdir(parents=True, exist_ok=True)
     before = set(os.listdir(destination))
     command = [sys.executable, "-I", str(Path(__file__).resolve()), "--child",
                json.dumps(asdict(limits)), str(Path(archive).resolve()), str(destination.resolve())]
-    try:
-        done = subprocess.run(command, capture_output=True, timeout=limits.seconds,
-                              stdin=subprocess.DEVNULL)
-        reply = json.loads(done.stdout.decode("utf-8").strip().splitlines()[-1])
-    except subprocess.TimeoutExpired:
-        reply = {"bad": f"reading the archive took more than {limits.seconds:g} s"}
-    except (ValueError, IndexError):        # no reply: the child died (memory, a signal)
-        reply = {"bad": f"the archive could not be read (its reader ended with "
-                        f"{done.returncode}, within {limits.memory_mb} MB)"}
+    reply = _read_in_child(command, limits, stop)
     if "bad" in reply:
         for name in set(os.listdir(destination)) - before:      # what the child wrote
             path = destination / name
@@ -253,6 +264,32 @@ def extract(archive: Path, destination: Path, limits: Limits = Limits()) -> Extr
                 path.unlink(missing_ok=True)
         raise BadArchive(reply["bad"])
     return Extracted(**reply["ok"])
+
+
+def _read_in_child(command: List[str], limits: Limits, stop: Optional[threading.Event]) -> dict:
+    """Run the reader ``command``; its JSON reply, or {"bad": why} when it gave none in time."""
+    reader = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + limits.seconds
+    while True:
+        try:
+            output, _ = reader.communicate(timeout=0.2)
+            break
+        except subprocess.TimeoutExpired:
+            if stop is not None and stop.is_set():
+                why = "the batch was stopped while the archive was read"
+            elif time.monotonic() > deadline:
+                why = f"reading the archive took more than {limits.seconds:g} s"
+            else:
+                continue
+            reader.kill()
+            reader.communicate()
+            return {"bad": why}
+    try:
+        return json.loads(output.decode("utf-8").strip().splitlines()[-1])
+    except (ValueError, IndexError):        # no reply: the child died (memory, a signal)
+        return {"bad": f"the archive could not be read (its reader ended with "
+                       f"{reader.returncode}, within {limits.memory_mb} MB)"}
 
 
 def _child(limits: Limits, archive: Path, destination: Path) -> int:

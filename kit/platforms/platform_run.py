@@ -13,9 +13,15 @@ As root (Gradescope), the student's code runs as ``nobody`` when that user can r
 included) is made unreadable to other users, the hand-in is copied into a scratch directory
 owned by ``nobody``, and the student process runs a copy of what it needs (autograder/worker,
 autograder/common, the computations of the hidden tests, data/) from a directory it can read.
-Otherwise (Autolab: one unprivileged user for grader and student) the hidden tests' files are
-deleted from this disposable copy once pytest has collected them, before any student code runs
+When ``nobody`` cannot, the student process must get namespaces of its own
+(``AUTOGRADER_CONFINE=require``): student code never runs as root unconfined. Without root
+(Autolab: one unprivileged user for grader and student) the hidden tests' files are deleted
+from this disposable copy once pytest has collected them, before any student code runs
 (AUTOGRADER_FORGET_HIDDEN, autograder/conftest.py).
+
+The grader writes its results.json into a directory only root can enter; this script copies it
+to Gradescope's ``results/results.json`` once the grader has exited (a grader killed by student
+code leaves no results, and the copy says so), so whatever student code wrote there is replaced.
 
 ``AUTOGRADER_DEADLINE`` (seconds, default DEFAULT_DEADLINE) bounds the whole grading run, so a
 submission that hangs everywhere still gets its results inside the platform's time limit
@@ -96,6 +102,7 @@ def isolate(work: Path, env: dict) -> str:
     except (OSError, subprocess.SubprocessError) as error:
         why = str(error)
     if why:
+        env["AUTOGRADER_CONFINE"] = "require"
         return f"nobody cannot run {sys.executable}: {why.strip()[-300:]}"
     os.chmod(HERE, 0o700)                    # the tests, hidden ones too: root only
     uids.chown_tree(work, NOBODY)
@@ -117,7 +124,8 @@ def run_grader(target: Path, extra: List[str]) -> subprocess.CompletedProcess:
            "AUTOGRADER_HANDIN": "copy"}
     shared = isolate(target, env)
     if shared and uids.isolating():
-        print(f"warning: the student's code runs as root ({shared})", file=sys.stderr)
+        print(f"warning: the student's code runs as root in namespaces of its own, or not at "
+              f"all where they are unavailable ({shared})", file=sys.stderr)
     if shared:          # the student's code runs as the grader's user: in this disposable
         env["AUTOGRADER_FORGET_HIDDEN"] = "1"      # copy, the hidden tests go once collected
     env["AUTOGRADER_DEADLINE"] = deadline()
@@ -133,19 +141,28 @@ def gradescope() -> int:
     results.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         os.chmod(scratch, 0o755)
+        private = Path(scratch) / "private"
+        private.mkdir(mode=0o700)
         target = Path(scratch) / "target"
         note = prepare_target(root / "submission", target)
-        done = run_grader(target, ["--json", str(results)])
+        done = run_grader(target, ["--json", str(private / "results.json")])
+        try:
+            data = json.loads((private / "results.json").read_text()) if done.returncode == 0 \
+                else None
+        except (OSError, ValueError):
+            data = None
     print(done.stdout)
-    try:
-        data = json.loads(results.read_text())
-    except (OSError, ValueError):
+    if not isinstance(data, dict):
         data = {"score": 0.0, "tests": [], "visibility": "visible",
                 "output": "The autograder failed; please tell the course staff.\n"
                           + done.stderr[-2000:]}
     if note:
         data["output"] = note + ("\n\n" + data["output"] if data.get("output") else "")
-    results.write_text(json.dumps(data, indent=2))
+    handle, temporary = tempfile.mkstemp(dir=results.parent, prefix=".results.")
+    with open(handle, "w") as stream:
+        json.dump(data, stream, indent=2)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, results)
     return 0
 
 

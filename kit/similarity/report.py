@@ -28,19 +28,19 @@ def collect(submissions: Path, work: Path) -> Tuple[List[fp.Handin], List[str]]:
     for number, path in enumerate(sorted(submissions.iterdir())):
         if path.is_dir():
             if (path / "mytorch").is_dir():
-                handins.append(fp.Handin(path.name, path))
+                handins.append(fp.Handin(archive.name_as_text(path.name), path))
             continue
-        split = archive.split_suffix(path.name)
-        if split is None:
+        student_id = archive.handin_id(path.name)
+        if student_id is None:
             continue
         root = work / f"{number:05d}"
         root.mkdir()
         try:
             archive.extract(path, root)
         except archive.BadArchive as error:
-            problems.append(f"{path.name}: {error}")
+            problems.append(f"{archive.name_as_text(path.name)}: {error}")
             continue
-        handins.append(fp.Handin(split[0], root))
+        handins.append(fp.Handin(student_id, root))
     return handins, problems
 
 
