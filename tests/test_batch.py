@@ -84,21 +84,26 @@ def graded_corpus(tmp_path_factory):
     submissions, out, escape = base / "submissions", base / "out", base / "escape"
     escape.mkdir()
     expected = corpus.build(submissions, base / "work", escape)
-    before = {"repo": snapshot(ROOT), "submissions": snapshot(submissions), "temp": temp_dirs()}
-    abandoned = abandoned_grading_dir()
+    private = Path(tempfile.mkdtemp(prefix="batch-tmp-", dir="/tmp"))   # other batches apart
+    os.chmod(private, 0o755)
+    before = {"repo": snapshot(ROOT), "submissions": snapshot(submissions),
+              "temp": temp_dirs(private)}
+    abandoned = abandoned_grading_dir(private)
     started = time.monotonic()
     done = batch(str(submissions), "--out", str(out), "--jobs", "2", "--parts", "1",
-                 "--call-timeout", "3", "--timeout", "300")
+                 "--call-timeout", "3", "--timeout", "300",
+                 env={**os.environ, "TMPDIR": str(private)})
     elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stdout + done.stderr
-    return {"base": base, "submissions": submissions, "out": out, "escape": escape,
-            "expected": expected, "before": before, "done": done, "elapsed": elapsed,
-            "abandoned": abandoned}
+    yield {"base": base, "submissions": submissions, "out": out, "escape": escape,
+           "expected": expected, "before": before, "done": done, "elapsed": elapsed,
+           "abandoned": abandoned, "tmp": private}
+    shutil.rmtree(private, ignore_errors=True)
 
 
-def abandoned_grading_dir() -> Path:
+def abandoned_grading_dir(directory: Path) -> Path:
     """What a batch killed by SIGKILL leaves: a grading directory whose process is gone."""
-    path = Path(tempfile.gettempdir()) / f"mytorch-grade-{dead_pid()}-abandoned"
+    path = directory / f"mytorch-grade-{dead_pid()}-abandoned"
     (path / "submission" / "mytorch").mkdir(parents=True)
     (path / "submission" / "mytorch" / "tensor.py").write_text("# a student's file\n")
     return path
@@ -160,7 +165,8 @@ def test_nothing_outside_out_dir_and_temp_dirs_changed(graded_corpus):
     before = graded_corpus["before"]
     assert snapshot(ROOT) == before["repo"]
     assert snapshot(graded_corpus["submissions"]) == before["submissions"]
-    assert temp_dirs() - before["temp"] == set(), "temporary grading directories were left behind"
+    assert temp_dirs(graded_corpus["tmp"]) - before["temp"] == set(), \
+        "temporary grading directories were left behind"
     assert list(graded_corpus["escape"].iterdir()) == []
     base = graded_corpus["base"]
     assert not list(base.parent.glob("escaped_*")) and not list(base.glob("escaped_*"))
