@@ -26,7 +26,7 @@ from typing import Any, List, Optional
 import numpy as np
 
 from autograder.common import mnist_data
-from autograder.worker import notebook
+from autograder.worker import notebook, probes
 
 TOTAL_BATCHES = 1800          # 3 epochs x 600 batches of 100
 PLOT = Path("hw1") / "validation_accuracy.png"      # relative to the target (the cwd)
@@ -179,8 +179,9 @@ def _as_floats(values: Any) -> Optional[List[float]]:
 
 def run(seed: int, columns: int, interactive: bool = True) -> dict:
     """Train with the student's ``mnist()`` and report; see the module docstring."""
-    train_x, train_y, val_x, val_y = mnist_data.load_mnist()
+    train_x, train_y, val_x, val_y = mnist_data.load_mnist()       # float32 images
     module = notebook.load_mnist_module()         # hw1/mnist.py, or the notebook's cells
+    probes.use_default_dtype(np.float32)          # float32 end to end, as a student trains
     started = time.time()
     np.random.seed(seed)
     with TrainingMonitor(module, columns, interactive) as monitor:

@@ -49,13 +49,19 @@ class AccumulateGrad:
         self.function_name = "AccumulateGrad"
 
     def apply(self, grad: np.ndarray) -> None:
-        """``leaf.grad += grad`` (creating it on first use). ``grad`` has the leaf's shape."""
+        """``leaf.grad += grad`` (creating it on first use). ``grad`` has the leaf's shape
+        and dtype, as in PyTorch."""
         if grad.shape != self.variable.shape:
             raise ValueError(f"gradient of shape {grad.shape} reached a leaf of shape "
                              f"{self.variable.shape}: the backward of the Function that used "
                              "this leaf returned a gradient of the wrong shape")
+        if grad.dtype != self.variable.data.dtype:
+            raise TypeError(f"gradient of dtype {grad.dtype} reached a leaf of dtype "
+                            f"{self.variable.data.dtype}: the leaf was used with tensors of "
+                            "another dtype (numpy promoted the result), or a backward changed "
+                            "the dtype; give the tensors one dtype (e.g. x.astype(np.float32))")
         if self.variable.grad is None:
-            self.variable.grad = tensor.Tensor(np.array(grad, dtype=np.float64))
+            self.variable.grad = tensor.Tensor(np.array(grad))
         else:
             self.variable.grad.data = self.variable.grad.data + grad
 

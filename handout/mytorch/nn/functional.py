@@ -6,6 +6,8 @@ Conventions (see mytorch/autograd_engine.py):
 - ``backward(ctx, grad_output)`` receives dL/d(output) as a numpy array shaped like the output
   and returns a tuple with one numpy array (or None) per forward input, each shaped like the
   input it belongs to.
+- Dtypes: compute with the inputs' ``.data`` as they are (no ``astype``), so that results
+  follow numpy's promotion and a gradient has its input's dtype (float32 stays float32).
 """
 from __future__ import annotations
 

@@ -6,6 +6,8 @@ Conventions (see mytorch/autograd_engine.py):
 - ``backward(ctx, grad_output)`` receives dL/d(output) as a numpy array shaped like the output
   and returns a tuple with one numpy array (or None) per forward input, each shaped like the
   input it belongs to.
+- Dtypes: compute with the inputs' ``.data`` as they are (no ``astype``), so that results
+  follow numpy's promotion and a gradient has its input's dtype (float32 stays float32).
 """
 from __future__ import annotations
 
@@ -487,7 +489,7 @@ class Conv2dFunction(Function):
         grad_cols = (weight.data.reshape(o, -1).T @ g).reshape(n, c, kh, kw, ho, wo)
 
         # col2im: one strided slice of xp per kernel offset (p, q), kH*kW additions in all.
-        grad_xp = np.zeros(xp_shape)
+        grad_xp = np.zeros(xp_shape, dtype=grad_cols.dtype)
         for p in range(kh):
             for q in range(kw):
                 grad_xp[:, :, p:p + stride * ho:stride, q:q + stride * wo:stride] += \
@@ -555,7 +557,7 @@ class LeakyReLUFunction(Function):
     @staticmethod
     def forward(ctx: ContextManager, a: tensor.Tensor, slope: float) -> tensor.Tensor:
         ### BEGIN SOLUTION
-        ctx.local = np.where(a.data > 0, 1.0, slope)
+        ctx.local = np.where(a.data > 0, 1.0, slope).astype(a.data.dtype)
         return tensor.Tensor(a.data * ctx.local)
         ### END SOLUTION
 
@@ -577,7 +579,7 @@ class GELUFunction(Function):
     def forward(ctx: ContextManager, a: tensor.Tensor) -> tensor.Tensor:
         ### BEGIN SOLUTION
         x = a.data
-        cdf = 0.5 * (1.0 + np.vectorize(math.erf, otypes=[np.float64])(x / math.sqrt(2.0)))
+        cdf = 0.5 * (1.0 + np.vectorize(math.erf, otypes=[x.dtype])(x / math.sqrt(2.0)))
         ctx.local = cdf + x * np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
         return tensor.Tensor(x * cdf)
         ### END SOLUTION
@@ -656,5 +658,5 @@ def l1_penalty(parameters: List[tensor.Tensor], strength: float) -> tensor.Tenso
     total = Abs.apply(parameters[0]).sum()
     for parameter in parameters[1:]:
         total = total + Abs.apply(parameter).sum()
-    return total * tensor.Tensor(np.asarray(strength, dtype=np.float64))
+    return total * tensor.Tensor(np.asarray(strength, dtype=total.data.dtype))
     ### END SOLUTION

@@ -1,0 +1,107 @@
+"""PyTorch's dtype rules in the reference MyTorch, and the grader's float64 checks.
+
+A tensor keeps its data's dtype, operations follow numpy's promotion, gradients have their
+tensor's dtype, parameters are created in the default dtype (float32); the grader sends
+float64 inputs and parameter values, so a float32 shortcut fails its checks.
+"""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from kit.paths import SOLUTION
+from kit.quality import catalogue, grading
+
+
+def _forget_mytorch() -> None:
+    for name in [m for m in sys.modules if m.split(".")[0] in ("mytorch", "hw1")]:
+        del sys.modules[name]
+
+
+@pytest.fixture
+def mytorch(monkeypatch):
+    """The reference package (and hw1), imported fresh: default dtype float32."""
+    monkeypatch.syspath_prepend(str(SOLUTION))
+    _forget_mytorch()
+    import mytorch
+    yield mytorch
+    _forget_mytorch()
+
+
+def test_a_tensor_keeps_its_data_dtype_and_numbers_take_the_default(mytorch):
+    from mytorch.tensor import Tensor
+    assert Tensor(np.ones(3, np.float32)).dtype == np.float32
+    assert Tensor(np.ones(3, np.float64)).dtype == np.float64
+    assert Tensor(np.arange(3)).dtype == np.int64          # class labels stay integers
+    assert Tensor([1.0, 2.0]).dtype == np.float32
+    assert Tensor.zeros(2, 2).dtype == np.float32
+    # numpy promotion; a Python number does not widen float32 (it has the default dtype).
+    x32, x64 = Tensor(np.ones(2, np.float32)), Tensor(np.ones(2, np.float64))
+    assert (x32 * 0.5).dtype == np.float32
+    assert (x32 + x64).dtype == np.float64
+    assert (x64 - 1).dtype == np.float64
+
+
+def test_parameters_and_gradients_follow_the_default_dtype(mytorch):
+    from mytorch.nn.linear import Linear
+    from mytorch.tensor import Tensor
+    layer = Linear(4, 3)
+    assert layer.weight.dtype == np.float32 and layer.bias.dtype == np.float32
+    layer(Tensor(np.ones((2, 4), np.float32))).sum().backward()
+    assert layer.weight.grad.dtype == np.float32 and layer.bias.grad.dtype == np.float32
+
+    mytorch.set_default_dtype(np.float64)
+    assert mytorch.get_default_dtype() == np.float64
+    assert Linear(4, 3).weight.dtype == np.float64
+    with pytest.raises(TypeError, match="float32 or float64"):
+        mytorch.set_default_dtype(np.int64)
+
+
+def test_a_gradient_of_another_dtype_reaching_a_leaf_is_a_clear_error(mytorch):
+    from mytorch.nn.linear import Linear
+    from mytorch.tensor import Tensor
+    layer = Linear(4, 3)                                     # float32 parameters
+    out = layer(Tensor(np.ones((2, 4), np.float64)))         # promoted to float64
+    assert out.dtype == np.float64
+    with pytest.raises(TypeError, match="gradient of dtype float64 reached a leaf of dtype "
+                                        "float32"):
+        out.sum().backward()
+
+
+def test_mnist_trains_in_float32_end_to_end(mytorch, monkeypatch):
+    """One batch of hw1/mnist.py's training on float32 images: every parameter, gradient
+    and optimizer state stays float32."""
+    from hw1 import mnist
+    from mytorch.nn.activations import ReLU
+    from mytorch.nn.batchnorm import BatchNorm1d
+    from mytorch.nn.linear import Linear
+    from mytorch.nn.loss import CrossEntropyLoss
+    from mytorch.nn.sequential import Sequential
+    from mytorch.optim.sgd import SGD
+    rng = np.random.default_rng(0)
+    images = rng.random((200, 784), dtype=np.float32)
+    labels = rng.integers(0, 10, 200)
+    model = Sequential(Linear(784, 20), BatchNorm1d(20), ReLU(), Linear(20, 10))
+    optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    monkeypatch.setattr(mnist, "VALIDATE_EVERY", 1)
+    accuracies = mnist.train(model, optimizer, CrossEntropyLoss(), images, labels, images[:50],
+                             labels[:50], num_epochs=1)
+    assert len(accuracies) == 2
+    for param in model.parameters():
+        assert param.dtype == np.float32 and param.grad.dtype == np.float32
+    assert all(v.dtype == np.float32 for v in optimizer.velocities)
+    assert model.layers[1].running_mean.dtype == np.float32
+
+
+@pytest.mark.parametrize("mutant", ["linear-computes-in-float32",
+                                    "linear-float32-product-cast-back"])
+def test_a_float32_computation_fails_the_float64_checks(mutant, tmp_path):
+    """The grader sends float64 inputs and parameter values and compares in float64: a Linear
+    that computes in float32 (returning float32, or casting the product back) loses points."""
+    entry = next(e for e in catalogue.load("mutant") if e.id == mutant)
+    outcome = grading.evaluate(entry, tmp_path)
+    assert not outcome.error, outcome.error
+    assert outcome.caught, outcome.stdout
+    assert "2.1 [linear]" in outcome.failed_checks
