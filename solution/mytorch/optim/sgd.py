@@ -34,7 +34,7 @@ class SGD(Optimizer):
                 continue
             # weight_decay: the L2 term wd * W joins the gradient, so lr * wd * W (W before
             # this step) joins both the velocity and the update.
-            decay = self.lr * self.weight_decay * param.data
+            decay = self.lr * self.weight_decay * param.data if self.weight_decay else 0.0
             if self.momentum:
                 velocity *= self.momentum
                 velocity -= self.lr * param.grad.data
