@@ -81,6 +81,12 @@ class StudentProcess:
         self.live_output = False    # forward the student's stderr to ours (progress bars)
 
     # ------------------------------------------------------------------ life cycle
+    def start(self) -> None:
+        """Start the process now rather than at the first call, so that its start-up (Python,
+        numpy, the namespaces) overlaps with the grader's own (PyTorch, collecting tests)."""
+        if self.process is None:
+            self._start()
+
     def _start(self) -> None:
         worker = os.environ.get("AUTOGRADER_WORKER_DIR") or str(WORKER_DIR)
         command = [sys.executable, "-X", "faulthandler", worker, "--target", str(self.target),
