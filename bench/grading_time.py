@@ -14,7 +14,8 @@ median and the range over the runs of:
   Part N       that part's checks (Part 3: training on MNIST, then its checks)
   fixtures     between the checks: fixtures, the scoring collector
   end          the end of the session, the score table, exiting
-and, measured apart, a fresh student process from its start to its first reply. Wall time
+the CPU seconds of all its processes (less sensitive to the other load than wall time) and,
+measured apart, a fresh student process from its start to its first reply. Wall time
 on a shared machine varies with the other load: compare medians.
 Targets: every part <= 8 s, Parts 1-2 <= 4 s (wall, PyTorch's import included).
 """
@@ -24,6 +25,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -77,6 +79,7 @@ def one_run(parts: List[str], directory: Path) -> Dict[str, float]:
     env = {**os.environ, "PYTEST_PLUGINS": "grading_time", STAMPS_FILE: str(stamps_file),
            "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH),
                                                        os.environ.get("PYTHONPATH")]))}
+    cpu_before = _children_cpu()
     spawned = time.time()
     process = subprocess.Popen([str(ROOT / "grade.sh"), "--target", str(ROOT / "solution"),
                                 "--no-color", *parts], cwd=ROOT, env=env,
@@ -95,8 +98,15 @@ def one_run(parts: List[str], directory: Path) -> Dict[str, float]:
     stages["fixtures"] = (stamps["finished"] - stamps["collected"]) - sum(stamps["parts"].values())
     stages["end"] = ended - stamps["finished"]
     stages["total (wall)"] = ended - spawned
+    stages["CPU, all processes"] = _children_cpu() - cpu_before
     stages["peak RSS, MB"] = peak
     return stages
+
+
+def _children_cpu() -> float:
+    """User + system seconds of the ended children (and the descendants they waited for)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def worker_start() -> float:

@@ -1,8 +1,9 @@
 """PyTorch's dtype rules in the reference MyTorch, and the grader's float64 checks.
 
 A tensor keeps its data's dtype, operations follow numpy's promotion, gradients have their
-tensor's dtype, parameters are created in the default dtype (float32); the grader sends
-float64 inputs and parameter values, so a float32 shortcut fails its checks.
+tensor's dtype (converted at a leaf, as PyTorch's engine does), parameters are created in
+the default dtype (float32); the grader sends float64 inputs and parameter values, so a
+float32 shortcut fails its checks.
 """
 from __future__ import annotations
 
@@ -41,15 +42,28 @@ def test_parameters_and_gradients_follow_the_default_dtype(reference_mytorch):
         reference_mytorch.set_default_dtype(np.int64)
 
 
-def test_a_gradient_of_another_dtype_reaching_a_leaf_is_a_clear_error(reference_mytorch):
+def test_a_leaf_gets_its_own_dtype_whatever_the_computation(reference_mytorch):
+    """As in PyTorch's engine: a float32 parameter used with float64 tensors (the result is
+    promoted to float64) gets a float32 gradient, on the first backward and the next."""
     from mytorch.nn.linear import Linear
     from mytorch.tensor import Tensor
     layer = Linear(4, 3)                                     # float32 parameters
-    out = layer(Tensor(np.ones((2, 4), np.float64)))         # promoted to float64
+    x = Tensor(np.ones((2, 4), np.float64))
+    out = layer(x)
     assert out.dtype == np.float64
-    with pytest.raises(TypeError, match="gradient of dtype float64 reached a leaf of dtype "
-                                        "float32"):
-        out.sum().backward()
+    out.sum().backward()
+    layer(x).sum().backward()
+    assert layer.weight.grad.dtype == np.float32
+    np.testing.assert_allclose(layer.weight.grad.data, np.full((3, 4), 4.0))
+
+
+def test_a_gradient_that_is_not_floating_point_is_a_clear_error(reference_mytorch):
+    """A backward returning a mask (booleans) instead of a gradient."""
+    from mytorch.autograd_engine import AccumulateGrad
+    from mytorch.tensor import Tensor
+    leaf = Tensor(np.ones(3, np.float32), requires_grad=True)
+    with pytest.raises(TypeError, match="gradient of dtype bool reached a leaf of dtype float32"):
+        AccumulateGrad(leaf).apply(np.ones(3, bool))
 
 
 def test_mnist_trains_in_float32_end_to_end(reference_mytorch, monkeypatch):
