@@ -79,11 +79,13 @@ def report_floor(floor: Timings, mine: Timings, theirs: Timings, target: float) 
     ``target``."""
     floor_wall, mine_wall = statistics.median(floor.wall), statistics.median(mine.wall)
     print(_line(floor, "wall"))
+    print(_line(floor, "cpu"))
     print(f"  ratio numpy floor/PyTorch (wall medians) = "
           f"{floor_wall / statistics.median(theirs.wall):.2f}; MyTorch's engine costs "
           f"{(mine_wall - floor_wall) * 1000:.0f} ms over the floor")
-    print(f"  ratio MyTorch/numpy floor (wall medians) = {mine_wall / floor_wall:.2f}"
-          f"{_verdict(mine_wall / floor_wall, target)}")
+    for kind in ("wall", "cpu"):
+        ratio = statistics.median(getattr(mine, kind)) / statistics.median(getattr(floor, kind))
+        print(f"  ratio MyTorch/numpy floor ({kind} medians) = {ratio:.2f}{_verdict(ratio, target)}")
 
 
 def report_accuracies(name: str, title: str, ratio: float, accuracies: Dict[str, List[float]],

@@ -14,7 +14,8 @@ median and the range over the runs of:
   Part N       that part's checks (Part 3: training on MNIST, then its checks)
   fixtures     between the checks: fixtures, the scoring collector
   end          the end of the session, the score table, exiting
-the CPU seconds of all its processes (less sensitive to the other load than wall time) and,
+the CPU seconds of all its processes, sampled (less sensitive to the other load than wall
+time), and,
 measured apart, a fresh student process from its start to its first reply. Wall time
 on a shared machine varies with the other load: compare medians.
 Targets: every part <= 8 s, Parts 1-2 <= 4 s (wall, PyTorch's import included).
@@ -25,7 +26,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -74,17 +74,16 @@ def pytest_sessionfinish(session) -> None:
 def one_run(parts: List[str], directory: Path) -> Dict[str, float]:
     """Grade the reference once; the seconds of each stage, the total and the peak MB."""
     sys.path.insert(0, str(BENCH))
-    from processes import wait_sampling_rss
+    from processes import wait_sampling
     stamps_file = directory / "stamps.json"
     env = {**os.environ, "PYTEST_PLUGINS": "grading_time", STAMPS_FILE: str(stamps_file),
            "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH),
                                                        os.environ.get("PYTHONPATH")]))}
-    cpu_before = _children_cpu()
     spawned = time.time()
     process = subprocess.Popen([str(ROOT / "grade.sh"), "--target", str(ROOT / "solution"),
                                 "--no-color", *parts], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak = wait_sampling_rss(process)
+    peak, cpu = wait_sampling(process)
     ended = time.time()
     if process.returncode != 0:
         raise SystemExit(f"grade.sh exited with {process.returncode}")
@@ -98,15 +97,9 @@ def one_run(parts: List[str], directory: Path) -> Dict[str, float]:
     stages["fixtures"] = (stamps["finished"] - stamps["collected"]) - sum(stamps["parts"].values())
     stages["end"] = ended - stamps["finished"]
     stages["total (wall)"] = ended - spawned
-    stages["CPU, all processes"] = _children_cpu() - cpu_before
+    stages["CPU, all processes"] = cpu
     stages["peak RSS, MB"] = peak
     return stages
-
-
-def _children_cpu() -> float:
-    """User + system seconds of the ended children (and the descendants they waited for)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def worker_start() -> float:
