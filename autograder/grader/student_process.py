@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, Callable, List, Optional
 
 from autograder.common import wire
 from autograder.common.paths import WORKER_DIR
@@ -150,12 +150,14 @@ class StudentProcess:
 
     # ------------------------------------------------------------------ requests
     def run(self, probe: str, timeout: Optional[float] = None, live_output: bool = False,
-            **args: Any) -> Any:
+            meanwhile: Optional[Callable[[], None]] = None, **args: Any) -> Any:
         """Run ``probes.<probe>(**args)`` in the student process and return its result.
 
         The call may take what the running test has left of its seconds (``budget.limit``);
         ``timeout`` caps it further and is required outside a test. ``live_output`` shows what
         the student process writes to stderr while the call runs (a progress bar).
+        ``meanwhile``: grader work that needs nothing from this call, done while the student
+        process works on it (a long call: Part 3's training).
         """
         # What the test has left (under AUTOGRADER_DEADLINE, at most the check's share); none
         # left (an earlier call hung): fail now rather than wait again.
@@ -174,6 +176,8 @@ class StudentProcess:
             self.process.stdin.write(wire.encode({"probe": probe, "args": args}))
             self.process.stdin.flush()
             deadline = time.monotonic() + timeout
+            if meanwhile is not None:
+                meanwhile()
             if not self.ready:
                 self.ready = self._read_reply(deadline) == {"ready": True}
             reply = self._read_reply(deadline)
