@@ -13,13 +13,6 @@ torch.set_num_threads(1)
 DTYPE = torch.float64
 
 
-def load_lazy_modules() -> None:
-    """Import what PyTorch otherwise imports at its first use: torch._dynamo, which torch.optim
-    loads when it builds its first optimizer (most of a second; the optimizer checks of Parts
-    2.3, 2.6, 4.1 and 5.5)."""
-    import torch._dynamo  # noqa: F401
-
-
 def tensor(array, requires_grad: bool = False) -> torch.Tensor:
     return torch.tensor(np.asarray(array), dtype=DTYPE, requires_grad=requires_grad)
 
