@@ -428,8 +428,9 @@ def cross_entropy(predicted: tensor.Tensor, target: tensor.Tensor) -> tensor.Ten
 # ---------------------------------------------------------------------------------------
 # Part 4.2: Conv2dFunction, by im2col: turn every receptive field into a row, then one matmul.
 # ---------------------------------------------------------------------------------------
-# The im2col arrays are reused from call to call (workspace.py): the padded input, the
-# columns (saved for backward, given back at its end) and their gradient.
+# Scratch arrays that Conv2dFunction may reuse from call to call (workspace.py; optional: a
+# fresh array each time is correct too): the padded input, the columns (saved for backward,
+# given back at its end) and their gradient.
 _PADDED = Workspace(zeroed=True)              # only the interior is ever written
 _COLUMNS = Workspace()
 _GRAD_COLUMNS = Workspace()
