@@ -93,15 +93,43 @@ def pytest_runtest_logfinish(nodeid: str, location: tuple) -> None:
         budget.ACTIVE.finished(CHECK_OF[nodeid])
 
 
+def _target(config: pytest.Config) -> Path:
+    return Path(config.getoption("--target") or default_target()).resolve()
+
+
+# The student process, started with the session (before the test modules import PyTorch):
+# the two start-ups then run side by side.
+STARTED: dict = {}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    target = _target(session.config)
+    if not (target / "mytorch").is_dir():
+        return
+    process = StudentProcess(target, RUBRIC.function_parts())
+    try:
+        process.start()
+    except Exception:   # noqa: BLE001 - the first call starts it again and reports the error
+        process.close()
+        return
+    STARTED[target] = process
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for process in STARTED.values():          # started, but no test used it
+        process.close()
+    STARTED.clear()
+
+
 @pytest.fixture(scope="session")
 def target(request: pytest.FixtureRequest) -> Path:
-    return Path(request.config.getoption("--target") or default_target()).resolve()
+    return _target(request.config)
 
 
 @pytest.fixture(scope="session")
 def student(target: Path):
     """The process running the target's code (restarted automatically after a failure)."""
-    with StudentProcess(target, RUBRIC.function_parts()) as process:
+    with STARTED.pop(target, None) or StudentProcess(target, RUBRIC.function_parts()) as process:
         yield process
 
 

@@ -7,6 +7,7 @@ imported, which is why every benchmark imports this module before anything else.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import statistics
 import sys
@@ -63,19 +64,28 @@ def report(title: str, mine: Timings, theirs: Timings, target: Optional[float] =
         print(_line(theirs, kind))
         ratios[kind] = statistics.median(getattr(mine, kind)) / statistics.median(getattr(theirs, kind))
     for kind, ratio in ratios.items():
-        verdict = "" if target is None else (
-            f"  ({'meets' if ratio <= target else 'misses'} the target <= {target:g})")
-        print(f"  ratio MyTorch/PyTorch ({kind} medians) = {ratio:.2f}{verdict}")
+        print(f"  ratio MyTorch/PyTorch ({kind} medians) = {ratio:.2f}{_verdict(ratio, target)}")
     return ratios["wall"]
 
 
-def report_floor(floor: Timings, mine: Timings, theirs: Timings) -> None:
-    """Print a plain-numpy floor's medians, its ratio to PyTorch and MyTorch's overhead over it."""
-    floor_wall = statistics.median(floor.wall)
+def _verdict(ratio: float, target: Optional[float]) -> str:
+    if target is None:
+        return ""
+    return f"  ({'meets' if ratio <= target else 'misses'} the target <= {target:g})"
+
+
+def report_floor(floor: Timings, mine: Timings, theirs: Timings, target: float) -> None:
+    """Print a plain-numpy floor's medians, its ratio to PyTorch, and MyTorch / floor against
+    ``target``."""
+    floor_wall, mine_wall = statistics.median(floor.wall), statistics.median(mine.wall)
     print(_line(floor, "wall"))
+    print(_line(floor, "cpu"))
     print(f"  ratio numpy floor/PyTorch (wall medians) = "
           f"{floor_wall / statistics.median(theirs.wall):.2f}; MyTorch's engine costs "
-          f"{(statistics.median(mine.wall) - floor_wall) * 1000:.0f} ms over the floor")
+          f"{(mine_wall - floor_wall) * 1000:.0f} ms over the floor")
+    for kind in ("wall", "cpu"):
+        ratio = statistics.median(getattr(mine, kind)) / statistics.median(getattr(floor, kind))
+        print(f"  ratio MyTorch/numpy floor ({kind} medians) = {ratio:.2f}{_verdict(ratio, target)}")
 
 
 def report_accuracies(name: str, title: str, ratio: float, accuracies: Dict[str, List[float]],
@@ -88,8 +98,26 @@ def report_accuracies(name: str, title: str, ratio: float, accuracies: Dict[str,
     print(f"RESULT {name} ratio={ratio:.3f} accuracy={min(accuracies['MyTorch']):.4f}")
 
 
+def blas_kernels() -> str:
+    """The kernels numpy's OpenBLAS runs ("Haswell", "SkylakeX", ...), or "unknown".
+
+    OpenBLAS picks them by processor unless ``OPENBLAS_CORETYPE`` is set; some machines set
+    it (and ``OPENBLAS_L2_SIZE``) for older OpenBLAS builds, which slows a current numpy.
+    """
+    libraries = Path(np.__file__).resolve().parent.parent / "numpy.libs"
+    for library in sorted(libraries.glob("libscipy_openblas*")):
+        try:
+            corename = getattr(ctypes.CDLL(str(library)), "scipy_openblas_get_corename64_")
+        except (OSError, AttributeError):
+            continue
+        corename.restype = ctypes.c_char_p
+        return corename().decode()
+    return "unknown"
+
+
 def header(description: str) -> None:
     print(description)
-    print(f"numpy {np.__version__} (BLAS threads pinned to 1), torch {torch.__version__} "
+    print(f"numpy {np.__version__} (BLAS threads pinned to 1, OpenBLAS kernels "
+          f"{blas_kernels()}), torch {torch.__version__} "
           f"(threads: {torch.get_num_threads()}), 1 process; the machine may be shared, so "
           "compare medians.\n")

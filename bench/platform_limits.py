@@ -28,6 +28,8 @@ import time
 import zipfile
 from pathlib import Path
 
+from processes import wait_sampling_rss
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 MEMORY_TARGET_MB = 600
@@ -66,38 +68,13 @@ def layout(bundle: Path, directory: Path, handin_tree: Path) -> Path:
     return root
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Summed RSS of ``pid`` and all its descendants."""
-    children: dict = {}
-    rss: dict = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(entry))
-            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
-            continue
-    total, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
-        total += rss.get(current, 0)
-        stack.extend(children.get(current, []))
-    return total / 2 ** 20
-
-
 def run(root: Path, prefix: list) -> tuple:
     """(wall seconds, peak summed RSS MB, results.json) of one run_autograder."""
     env = {**os.environ, "GRADESCOPE_ROOT": str(root), "MYTORCH_PYTHON": sys.executable}
     started = time.monotonic()
     process = subprocess.Popen(prefix + [str(root / "run_autograder")], cwd=root, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak = 0.0
-    while process.poll() is None:
-        peak = max(peak, tree_rss_mb(process.pid))
-        time.sleep(0.05)
+    peak = wait_sampling_rss(process)
     wall = time.monotonic() - started
     return wall, peak, json.loads((root / "results" / "results.json").read_text())
 

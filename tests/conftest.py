@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -91,3 +92,19 @@ def solution_copy(tmp_path: Path) -> Path:
     shutil.copytree(SOLUTION, target, ignore=shutil.ignore_patterns("__pycache__"))
     return target
 
+
+
+def _forget_reference() -> None:
+    for name in [m for m in sys.modules if m.split(".")[0] in ("mytorch", "hw1")]:
+        del sys.modules[name]
+
+
+@pytest.fixture
+def reference_mytorch(monkeypatch):
+    """The reference package solution/mytorch (and solution/hw1), imported fresh into this
+    process (default dtype float32), and forgotten afterwards."""
+    monkeypatch.syspath_prepend(str(SOLUTION))
+    _forget_reference()
+    import mytorch
+    yield mytorch
+    _forget_reference()

@@ -38,6 +38,16 @@ def test_mnist_numpy_floor_computes_what_mytorch_computes():
     assert accuracies["MyTorch"] == accuracies["numpy"]
 
 
+def test_grading_time_bench_shows_where_the_time_goes():
+    """bench/grading_time.py --quick: one graded part, each stage, the worker start, memory."""
+    done = run_quick("grading_time.py")
+    for stage in ("start-up", "collection", "Part 1.1", "fixtures", "end", "total (wall)",
+                  "peak RSS, MB", "worker start"):
+        assert f"  {stage}" in done.stdout, done.stdout
+    result = done.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"RESULT grading_time parts=1\.1 wall=[0-9.]+ peak_mb=[0-9]+", result), result
+
+
 def test_similarity_bench_runs_in_quick_mode():
     """bench/similarity.py --quick: 30 synthetic hand-ins (about 15 s; the full run is 400)."""
     done = run_quick("similarity.py")

@@ -51,19 +51,30 @@ def images(raw: np.ndarray) -> np.ndarray:
     return (raw.reshape(len(raw), -1) / np.float32(255.0)).astype(np.float32, copy=False)
 
 
-def load_split(split: str, path: Path | None = None, raw: bool = False
-               ) -> Tuple[np.ndarray, np.ndarray]:
-    """One split, "train" (60,000) or "test" (10,000): (images, labels int64 (N,)).
+def load_splits(splits: Tuple[str, ...], path: Path | None = None, raw: bool = False
+                ) -> Tuple[np.ndarray, ...]:
+    """Images and labels int64 (N,) of each split, "train" (60,000) or "test" (10,000), in
+    order; the file is verified and opened once.
 
     Images as ``images()`` gives them, or the file's uint8 (N, 28, 28) with ``raw=True``.
     """
     path = Path(path) if path is not None else data_path()
     verify(path)
+    loaded = []
     with np.load(path) as arrays:
-        pixels = arrays[f"{split}_images"]
-        return (pixels if raw else images(pixels)), arrays[f"{split}_labels"].astype(np.int64)
+        for split in splits:
+            pixels = arrays[f"{split}_images"]
+            loaded += [pixels if raw else images(pixels),
+                       arrays[f"{split}_labels"].astype(np.int64)]
+    return tuple(loaded)
+
+
+def load_split(split: str, path: Path | None = None, raw: bool = False
+               ) -> Tuple[np.ndarray, np.ndarray]:
+    """One split, "train" (60,000) or "test" (10,000): (images, labels int64 (N,))."""
+    return load_splits((split,), path, raw)
 
 
 def load_mnist(path: Path | None = None) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(train_x (60000, 784), train_y (60000,), val_x (10000, 784), val_y (10000,))."""
-    return (*load_split("train", path), *load_split("test", path))
+    return load_splits(("train", "test"), path)

@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, Callable, List, Optional
 
 from autograder.common import wire
 from autograder.common.printable import printable
@@ -84,6 +84,12 @@ class StudentProcess:
         self.shown = 0              # bytes forwarded during this call
 
     # ------------------------------------------------------------------ life cycle
+    def start(self) -> None:
+        """Start the process now rather than at the first call, so that its start-up (Python,
+        numpy, the namespaces) overlaps with the grader's own (PyTorch, collecting tests)."""
+        if self.process is None:
+            self._start()
+
     def _start(self) -> None:
         worker = os.environ.get("AUTOGRADER_WORKER_DIR") or str(WORKER_DIR)
         command = [sys.executable, "-X", "faulthandler", worker, "--target", str(self.target),
@@ -153,12 +159,14 @@ class StudentProcess:
 
     # ------------------------------------------------------------------ requests
     def run(self, probe: str, timeout: Optional[float] = None, live_output: bool = False,
-            **args: Any) -> Any:
+            meanwhile: Optional[Callable[[], None]] = None, **args: Any) -> Any:
         """Run ``probes.<probe>(**args)`` in the student process and return its result.
 
         The call may take what the running test has left of its seconds (``budget.limit``);
         ``timeout`` caps it further and is required outside a test. ``live_output`` shows what
         the student process writes to stderr while the call runs (a progress bar).
+        ``meanwhile``: grader work that needs nothing from this call, done while the student
+        process works on it (a long call: Part 3's training).
         """
         # What the test has left (under AUTOGRADER_DEADLINE, at most the check's share); none
         # left (an earlier call hung): fail now rather than wait again.
@@ -177,6 +185,8 @@ class StudentProcess:
             self.process.stdin.write(wire.encode({"probe": probe, "args": args}))
             self.process.stdin.flush()
             deadline = time.monotonic() + timeout
+            if meanwhile is not None:
+                meanwhile()
             if not self.ready:
                 self.ready = self._read_reply(deadline) == {"ready": True}
             reply = self._read_reply(deadline)

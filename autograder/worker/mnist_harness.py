@@ -28,7 +28,7 @@ from typing import Any, List, Optional
 import numpy as np
 
 from autograder.common import mnist_data
-from autograder.worker import notebook
+from autograder.worker import notebook, probes
 from autograder.worker.training_record import TrainingRecord
 
 TOTAL_BATCHES = 1800          # 3 epochs x 600 batches of 100
@@ -196,8 +196,9 @@ def _as_floats(values: Any) -> Optional[List[float]]:
 def run(seed: int, columns: int, interactive: bool = True, sampled: tuple = ()) -> dict:
     """Train with the student's ``mnist()`` and report; see the module docstring.
     ``sampled``: the optimizer steps whose batches and gradients the report includes."""
-    train_x, train_y, val_x, val_y = mnist_data.load_mnist()
+    train_x, train_y, val_x, val_y = mnist_data.load_mnist()       # float32 images
     module = notebook.load_mnist_module()         # hw1/mnist.py, or the notebook's cells
+    probes.use_default_dtype(np.float32)          # float32 end to end, as a student trains
     started = time.time()
     np.random.seed(seed)
     with TrainingMonitor(module, columns, interactive, tuple(sampled)) as monitor:

@@ -7,10 +7,13 @@ tensor.py, autograd_engine.py and nn/functional.py use one another; importing te
 first, makes them load in the same order whichever module you import. Nothing else is
 imported here, so that a mistake in one layer's file breaks only the parts that use it:
 ``mytorch.save`` and ``mytorch.load`` (serialization.py) are looked up when first used.
+
+``mytorch.set_default_dtype(np.float64)`` changes the dtype of new parameters and of tensors
+made from Python numbers (float32 by default), as ``torch.set_default_dtype``.
 """
 from typing import Any
 
-from mytorch.tensor import Tensor  # noqa: F401
+from mytorch.tensor import Tensor, get_default_dtype, set_default_dtype  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

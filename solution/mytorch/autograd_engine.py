@@ -49,15 +49,26 @@ class AccumulateGrad:
         self.function_name = "AccumulateGrad"
 
     def apply(self, grad: np.ndarray) -> None:
-        """``leaf.grad += grad`` (creating it on first use). ``grad`` has the leaf's shape."""
+        """``leaf.grad += grad`` (creating it on first use). ``grad`` has the leaf's shape.
+
+        ``leaf.grad`` has the leaf's dtype. A floating-point gradient of another dtype is
+        converted to it, as PyTorch's engine does: a float32 parameter used with float64
+        tensors (numpy promotes the results to float64) gets a float32 gradient. Any other
+        gradient (integers, booleans: a mask returned instead of a gradient) is an error.
+        """
         if grad.shape != self.variable.shape:
             raise ValueError(f"gradient of shape {grad.shape} reached a leaf of shape "
                              f"{self.variable.shape}: the backward of the Function that used "
                              "this leaf returned a gradient of the wrong shape")
+        dtype = self.variable.data.dtype
+        if grad.dtype != dtype and not (grad.dtype.kind == "f" and dtype.kind == "f"):
+            raise TypeError(f"gradient of dtype {grad.dtype} reached a leaf of dtype {dtype}: "
+                            "the backward of the Function that used this leaf returned "
+                            "something other than a floating-point gradient")
         if self.variable.grad is None:
-            self.variable.grad = tensor.Tensor(np.array(grad, dtype=np.float64))
+            self.variable.grad = tensor.Tensor(np.array(grad, dtype=dtype))
         else:
-            self.variable.grad.data = self.variable.grad.data + grad
+            self.variable.grad.data = self.variable.grad.data + grad.astype(dtype, copy=False)
 
 
 class BackwardFunction:

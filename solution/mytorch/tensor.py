@@ -16,15 +16,37 @@ import mytorch.nn.functional as F
 
 Scalar = Union[int, float]
 
+_default_dtype = np.dtype(np.float32)
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the dtype of new floating-point tensors, as ``torch.set_default_dtype``.
+
+    It applies to Python numbers and lists given to ``Tensor``, to the builders (``zeros``,
+    ``randn``, ...) and to the parameters layers create. ``dtype``: np.float32 (the
+    default) or np.float64.
+    """
+    global _default_dtype
+    chosen = np.dtype(dtype)
+    if chosen not in (np.float32, np.float64):
+        raise TypeError(f"the default dtype must be float32 or float64, got {chosen}")
+    _default_dtype = chosen
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype of new floating-point tensors (float32 unless set_default_dtype changed it)."""
+    return _default_dtype
+
 
 class Tensor:
     """An n-dimensional array that remembers how it was computed.
 
     Args:
-        data: the values, stored as a numpy array: numbers and lists become float64, and so
-            do arrays of other float types (float32 images, say), so that every computation
-            runs in float64 and converts its inputs once, here. Integer and boolean arrays
-            (class labels, masks) are kept as they are.
+        data: the values, stored as a numpy array. A numpy array keeps its dtype (float32
+            images stay float32, float64 stays float64, integer class labels stay integers);
+            Python numbers and lists become the default dtype (``get_default_dtype()``,
+            float32 unless changed). Operations follow numpy's type promotion: float32 with
+            float64 gives float64.
         requires_grad: whether gradients should flow back to this tensor.
         is_leaf: True for tensors created by the user, False for outputs of operations.
         is_parameter: True for trainable weights (always leaves that require grad).
@@ -32,10 +54,10 @@ class Tensor:
 
     def __init__(self, data, requires_grad: bool = False, is_leaf: bool = True,
                  is_parameter: bool = False) -> None:
-        if not isinstance(data, np.ndarray):
-            data = np.array(data, dtype=np.float64)
-        elif data.dtype.kind == "f" and data.dtype != np.float64:
-            data = data.astype(np.float64)
+        if isinstance(data, np.generic):
+            data = np.asarray(data)
+        elif not isinstance(data, np.ndarray):
+            data = np.array(data, dtype=_default_dtype)
         self.data: np.ndarray = data
         self.requires_grad = requires_grad
         self.is_leaf = is_leaf
@@ -47,32 +69,37 @@ class Tensor:
     @staticmethod
     def zeros(*shape: int) -> Tensor:
         """A constant tensor of zeros with the given shape."""
-        return Tensor(np.zeros(shape))
+        return Tensor(np.zeros(shape, dtype=_default_dtype))
 
     @staticmethod
     def ones(*shape: int) -> Tensor:
         """A constant tensor of ones with the given shape."""
-        return Tensor(np.ones(shape))
+        return Tensor(np.ones(shape, dtype=_default_dtype))
 
     @staticmethod
     def arange(*interval: Scalar) -> Tensor:
         """A constant 1-d tensor, as ``np.arange(*interval)``."""
-        return Tensor(np.arange(*interval, dtype=np.float64))
+        return Tensor(np.arange(*interval, dtype=_default_dtype))
 
     @staticmethod
     def randn(*shape: int) -> Tensor:
         """A constant tensor of standard-normal samples with the given shape."""
-        return Tensor(np.random.normal(0.0, 1.0, shape))
+        return Tensor(np.random.normal(0.0, 1.0, shape).astype(_default_dtype))
 
     @staticmethod
     def empty(*shape: int) -> Tensor:
         """A constant tensor with the given shape and unspecified values."""
-        return Tensor(np.empty(shape))
+        return Tensor(np.empty(shape, dtype=_default_dtype))
 
     # ------------------------------------------------------------------ basics
     @property
     def shape(self) -> tuple:
         return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The dtype of the data (float32, float64, int64 for labels, ...)."""
+        return self.data.dtype
 
     def __repr__(self) -> str:
         flags = []
@@ -95,7 +122,8 @@ class Tensor:
         """Backpropagate from this tensor, seeding the traversal with a gradient of ones.
 
         After the call every leaf that requires grad and that this tensor depends on holds
-        ``d(sum of this tensor) / d(leaf)`` in ``.grad`` (added to what was there before).
+        ``d(sum of this tensor) / d(leaf)`` in ``.grad`` (added to what was there before), in
+        the leaf's dtype.
         """
         ### BEGIN SOLUTION
         autograd_engine.backward(self.grad_fn, np.ones_like(self.data))

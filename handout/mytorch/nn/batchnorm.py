@@ -5,7 +5,7 @@ import numpy as np
 
 import mytorch.nn.functional as F
 from mytorch.nn.module import Module
-from mytorch.tensor import Tensor
+from mytorch.tensor import Tensor, get_default_dtype
 
 
 class BatchNorm1d(Module):
@@ -33,10 +33,11 @@ class BatchNorm1d(Module):
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
-        self.gamma = Tensor(np.ones(num_features), requires_grad=True, is_parameter=True)
-        self.beta = Tensor(np.zeros(num_features), requires_grad=True, is_parameter=True)
-        self.running_mean = Tensor(np.zeros(num_features))
-        self.running_var = Tensor(np.ones(num_features))
+        dtype = get_default_dtype()     # float32 unless set_default_dtype changed it
+        self.gamma = Tensor(np.ones(num_features, dtype), requires_grad=True, is_parameter=True)
+        self.beta = Tensor(np.zeros(num_features, dtype), requires_grad=True, is_parameter=True)
+        self.running_mean = Tensor(np.zeros(num_features, dtype))
+        self.running_var = Tensor(np.ones(num_features, dtype))
 
     def __repr__(self) -> str:
         return f"BatchNorm1d({self.num_features})"

@@ -5,7 +5,7 @@ import numpy as np
 
 import mytorch.nn.functional as F
 from mytorch.nn.module import Module
-from mytorch.tensor import Tensor
+from mytorch.tensor import Tensor, get_default_dtype
 
 
 class Conv2d(Module):
@@ -34,9 +34,11 @@ class Conv2d(Module):
         # PyTorch's default initialisation: uniform in [-1/sqrt(fan_in), 1/sqrt(fan_in)].
         bound = 1.0 / np.sqrt(in_channels * kernel_size * kernel_size)
         shape = (out_channels, in_channels, kernel_size, kernel_size)
-        self.weight = Tensor(np.random.uniform(-bound, bound, shape),
+        # The parameters have the default dtype (float32 unless set_default_dtype changed it).
+        dtype = get_default_dtype()
+        self.weight = Tensor(np.random.uniform(-bound, bound, shape).astype(dtype),
                              requires_grad=True, is_parameter=True)
-        self.bias = Tensor(np.random.uniform(-bound, bound, (out_channels,)),
+        self.bias = Tensor(np.random.uniform(-bound, bound, (out_channels,)).astype(dtype),
                            requires_grad=True, is_parameter=True)
 
     def __repr__(self) -> str:

@@ -16,7 +16,7 @@ class Dropout(Module):
     Training mode: draw a fresh mask for every call, each entry kept (1) with probability
     1 - p and dropped (0) with probability p, and return x * mask / (1 - p), so that the
     expected output equals x. Store the mask used in ``self.mask`` (a numpy array of 0s and
-    1s shaped like x): the autograder reads it, since random masks cannot match PyTorch's.
+    1s shaped like x, in x's dtype): the autograder reads it, since random masks cannot match PyTorch's.
     Eval mode: return x unchanged (``self.mask`` is then not used).
     Use ``np.random`` for the mask (``np.random.seed`` then makes runs repeatable).
     """

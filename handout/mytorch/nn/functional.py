@@ -6,6 +6,8 @@ Conventions (see mytorch/autograd_engine.py):
 - ``backward(ctx, grad_output)`` receives dL/d(output) as a numpy array shaped like the output
   and returns a tuple with one numpy array (or None) per forward input, each shaped like the
   input it belongs to.
+- Dtypes: compute with the inputs' ``.data`` as they are (no ``astype``), so that results
+  follow numpy's promotion and a gradient has its input's dtype (float32 stays float32).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import numpy as np
 
 from mytorch import tensor
 from mytorch.autograd_engine import ContextManager, Function
+from mytorch.nn.workspace import Workspace
 
 Grads = Tuple[Optional[np.ndarray], ...]
 
@@ -352,6 +355,14 @@ def cross_entropy(predicted: tensor.Tensor, target: tensor.Tensor) -> tensor.Ten
 # ---------------------------------------------------------------------------------------
 # Part 4.2: Conv2dFunction, by im2col: turn every receptive field into a row, then one matmul.
 # ---------------------------------------------------------------------------------------
+# Scratch arrays that Conv2dFunction may reuse from call to call (workspace.py; optional: a
+# fresh array each time is correct too): the padded input, the columns (saved for backward,
+# given back at its end) and their gradient.
+_PADDED = Workspace(zeroed=True)              # only the interior is ever written
+_COLUMNS = Workspace()
+_GRAD_COLUMNS = Workspace()
+
+
 class Conv2dFunction(Function):
     """2-d cross-correlation with stride s and zero padding P (what deep learning calls conv).
 
@@ -360,9 +371,11 @@ class Conv2dFunction(Function):
 
         out[n, o, i, j] = bias[o] + sum_{c, p, q} weight[o, c, p, q] * xp[n, c, s*i + p, s*j + q]
 
-    im2col: for image n, column (i, j) of ``cols[n]`` (C*kH*kW, Ho*Wo) is the receptive field
-    xp[n, :, s*i:s*i+kH, s*j:s*j+kW] flattened, so the whole convolution is one (batched)
-    matrix product, with no loop over pixels:
+    im2col: cols[n, c, p, q, i, j] = xp[n, c, s*i + p, s*j + q], so that for image n, column
+    (i, j) of ``cols[n]`` seen as a (C*kH*kW, Ho*Wo) matrix is the receptive field
+    xp[n, :, s*i:s*i+kH, s*j:s*j+kW] flattened. It is filled with one strided copy per kernel
+    offset (p, q), and the whole convolution is one (batched) matrix product, with no loop
+    over pixels:
 
         out[n] = Wm @ cols[n] + bias        Wm = weight.reshape(O, C*kH*kW)
 
@@ -371,9 +384,9 @@ class Conv2dFunction(Function):
         dL/dweight = sum_n g[n] @ cols[n].T      dL/dbias[o] = sum_{n, i, j} g[n, o, i, j]
         dL/dcols[n] = Wm.T @ g[n]
 
-    and col2im adds each entry of dL/dcols back onto the pixel of xp it was copied from
-    (windows overlap when s < k, so the additions accumulate); cropping the padding off
-    gives dL/dx.
+    and col2im, the copy of im2col run backwards, adds each entry of dL/dcols back onto the
+    pixel of xp it was copied from (windows overlap when s < k, so the additions
+    accumulate); cropping the padding off gives dL/dx.
     """
 
     @staticmethod

@@ -24,7 +24,7 @@ class SGD(Optimizer):
         self.lr = lr
         self.momentum = momentum
         self.weight_decay = weight_decay
-        self.velocities = [np.zeros(p.shape) for p in self.params]
+        self.velocities = [np.zeros_like(p.data) for p in self.params]   # in p's dtype
 
     def step(self) -> None:
         """Update every parameter's ``.data`` in place."""

@@ -6,6 +6,8 @@ Conventions (see mytorch/autograd_engine.py):
 - ``backward(ctx, grad_output)`` receives dL/d(output) as a numpy array shaped like the output
   and returns a tuple with one numpy array (or None) per forward input, each shaped like the
   input it belongs to.
+- Dtypes: compute with the inputs' ``.data`` as they are (no ``astype``), so that results
+  follow numpy's promotion and a gradient has its input's dtype (float32 stays float32).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import numpy as np
 
 from mytorch import tensor
 from mytorch.autograd_engine import ContextManager, Function
+from mytorch.nn.workspace import Workspace
 
 Grads = Tuple[Optional[np.ndarray], ...]
 
@@ -425,6 +428,14 @@ def cross_entropy(predicted: tensor.Tensor, target: tensor.Tensor) -> tensor.Ten
 # ---------------------------------------------------------------------------------------
 # Part 4.2: Conv2dFunction, by im2col: turn every receptive field into a row, then one matmul.
 # ---------------------------------------------------------------------------------------
+# Scratch arrays that Conv2dFunction may reuse from call to call (workspace.py; optional: a
+# fresh array each time is correct too): the padded input, the columns (saved for backward,
+# given back at its end) and their gradient.
+_PADDED = Workspace(zeroed=True)              # only the interior is ever written
+_COLUMNS = Workspace()
+_GRAD_COLUMNS = Workspace()
+
+
 class Conv2dFunction(Function):
     """2-d cross-correlation with stride s and zero padding P (what deep learning calls conv).
 
@@ -433,9 +444,11 @@ class Conv2dFunction(Function):
 
         out[n, o, i, j] = bias[o] + sum_{c, p, q} weight[o, c, p, q] * xp[n, c, s*i + p, s*j + q]
 
-    im2col: for image n, column (i, j) of ``cols[n]`` (C*kH*kW, Ho*Wo) is the receptive field
-    xp[n, :, s*i:s*i+kH, s*j:s*j+kW] flattened, so the whole convolution is one (batched)
-    matrix product, with no loop over pixels:
+    im2col: cols[n, c, p, q, i, j] = xp[n, c, s*i + p, s*j + q], so that for image n, column
+    (i, j) of ``cols[n]`` seen as a (C*kH*kW, Ho*Wo) matrix is the receptive field
+    xp[n, :, s*i:s*i+kH, s*j:s*j+kW] flattened. It is filled with one strided copy per kernel
+    offset (p, q), and the whole convolution is one (batched) matrix product, with no loop
+    over pixels:
 
         out[n] = Wm @ cols[n] + bias        Wm = weight.reshape(O, C*kH*kW)
 
@@ -444,9 +457,9 @@ class Conv2dFunction(Function):
         dL/dweight = sum_n g[n] @ cols[n].T      dL/dbias[o] = sum_{n, i, j} g[n, o, i, j]
         dL/dcols[n] = Wm.T @ g[n]
 
-    and col2im adds each entry of dL/dcols back onto the pixel of xp it was copied from
-    (windows overlap when s < k, so the additions accumulate); cropping the padding off
-    gives dL/dx.
+    and col2im, the copy of im2col run backwards, adds each entry of dL/dcols back onto the
+    pixel of xp it was copied from (windows overlap when s < k, so the additions
+    accumulate); cropping the padding off gives dL/dx.
     """
 
     @staticmethod
@@ -455,21 +468,25 @@ class Conv2dFunction(Function):
         ### BEGIN SOLUTION
         n, c, h, w = x.shape
         o, _, kh, kw = weight.shape
+        ho, wo = (h + 2 * padding - kh) // stride + 1, (w + 2 * padding - kw) // stride + 1
         xp = x.data
         if padding:
-            xp = np.pad(xp, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-        # A strided view (no copy): windows[n, c, i, j, p, q] = xp[n, c, s*i + p, s*j + q].
-        windows = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))
-        windows = windows[:, :, ::stride, ::stride]
-        ho, wo = windows.shape[2], windows.shape[3]
-        # The one copy of im2col: (N, C, kH, kW, Ho, Wo) -> (N, C*kH*kW, Ho*Wo).
-        cols = windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, ho * wo)
+            xp = _PADDED.take((n, c, h + 2 * padding, w + 2 * padding), x.data.dtype)
+            xp[:, :, padding:padding + h, padding:padding + w] = x.data
+        # im2col: one strided copy per kernel offset (p, q), kH*kW copies in all.
+        cols = _COLUMNS.take((n, c, kh, kw, ho, wo), x.data.dtype)
+        for p in range(kh):
+            for q in range(kw):
+                cols[:, :, p, q] = xp[:, :, p:p + stride * ho:stride, q:q + stride * wo:stride]
+        if padding:
+            _PADDED.give_back(xp)
+        cols = cols.reshape(n, c * kh * kw, ho * wo)
         out = weight.data.reshape(o, -1) @ cols                  # (N, O, Ho*Wo)
         out += bias.data[:, None]
 
         ctx.save_for_backward(weight)
         ctx.cols = cols
-        ctx.geometry = (x.shape, xp.shape, ho, wo, stride, padding)
+        ctx.geometry = (x.shape, ho, wo, stride, padding)
         return tensor.Tensor(out.reshape(n, o, ho, wo))
         ### END SOLUTION
 
@@ -477,21 +494,29 @@ class Conv2dFunction(Function):
     def backward(ctx: ContextManager, grad_output: np.ndarray) -> Grads:
         ### BEGIN SOLUTION
         (weight,) = ctx.saved_tensors
-        x_shape, xp_shape, ho, wo, stride, padding = ctx.geometry
+        if ctx.cols is None:
+            raise RuntimeError("backward through a Conv2d a second time: its columns were "
+                               "released by the first backward (as in PyTorch)")
+        x_shape, ho, wo, stride, padding = ctx.geometry
         n, c, h, w = x_shape
         o, _, kh, kw = weight.shape
         g = grad_output.reshape(n, o, ho * wo)
 
         grad_weight = (g @ ctx.cols.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape)
         grad_bias = g.sum(axis=(0, 2))
-        grad_cols = (weight.data.reshape(o, -1).T @ g).reshape(n, c, kh, kw, ho, wo)
+        _COLUMNS.give_back(ctx.cols.reshape(n, c, kh, kw, ho, wo))
+        ctx.cols = None
+        grad_cols = _GRAD_COLUMNS.take((n, c * kh * kw, ho * wo), grad_output.dtype)
+        np.matmul(weight.data.reshape(o, -1).T, g, out=grad_cols)
 
         # col2im: one strided slice of xp per kernel offset (p, q), kH*kW additions in all.
-        grad_xp = np.zeros(xp_shape)
+        grad_xp = np.zeros((n, c, h + 2 * padding, w + 2 * padding), dtype=grad_output.dtype)
+        grad_cols6 = grad_cols.reshape(n, c, kh, kw, ho, wo)
         for p in range(kh):
             for q in range(kw):
                 grad_xp[:, :, p:p + stride * ho:stride, q:q + stride * wo:stride] += \
-                    grad_cols[:, :, p, q]
+                    grad_cols6[:, :, p, q]
+        _GRAD_COLUMNS.give_back(grad_cols)
         grad_x = grad_xp[:, :, padding:padding + h, padding:padding + w]
         return grad_x, grad_weight, grad_bias, None, None
         ### END SOLUTION
@@ -555,7 +580,7 @@ class LeakyReLUFunction(Function):
     @staticmethod
     def forward(ctx: ContextManager, a: tensor.Tensor, slope: float) -> tensor.Tensor:
         ### BEGIN SOLUTION
-        ctx.local = np.where(a.data > 0, 1.0, slope)
+        ctx.local = np.where(a.data > 0, 1.0, slope).astype(a.data.dtype)
         return tensor.Tensor(a.data * ctx.local)
         ### END SOLUTION
 
@@ -577,7 +602,7 @@ class GELUFunction(Function):
     def forward(ctx: ContextManager, a: tensor.Tensor) -> tensor.Tensor:
         ### BEGIN SOLUTION
         x = a.data
-        cdf = 0.5 * (1.0 + np.vectorize(math.erf, otypes=[np.float64])(x / math.sqrt(2.0)))
+        cdf = 0.5 * (1.0 + np.vectorize(math.erf, otypes=[x.dtype])(x / math.sqrt(2.0)))
         ctx.local = cdf + x * np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
         return tensor.Tensor(x * cdf)
         ### END SOLUTION
@@ -656,7 +681,7 @@ def l1_penalty(parameters: List[tensor.Tensor], strength: float) -> tensor.Tenso
     total = Abs.apply(parameters[0]).sum()
     for parameter in parameters[1:]:
         total = total + Abs.apply(parameter).sum()
-    return total * tensor.Tensor(np.asarray(strength, dtype=np.float64))
+    return total * tensor.Tensor(np.asarray(strength, dtype=total.data.dtype))
     ### END SOLUTION
 
 

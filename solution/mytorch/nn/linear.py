@@ -5,7 +5,7 @@ import numpy as np
 
 import mytorch.nn.functional as F
 from mytorch.nn.module import Module
-from mytorch.tensor import Tensor
+from mytorch.tensor import Tensor, get_default_dtype
 
 
 class Linear(Module):
@@ -24,9 +24,11 @@ class Linear(Module):
         self.out_features = out_features
         # PyTorch's default initialisation: uniform in [-1/sqrt(in), 1/sqrt(in)].
         bound = 1.0 / np.sqrt(in_features)
-        self.weight = Tensor(np.random.uniform(-bound, bound, (out_features, in_features)),
-                             requires_grad=True, is_parameter=True)
-        self.bias = Tensor(np.random.uniform(-bound, bound, (out_features,)),
+        # The parameters have the default dtype (float32 unless set_default_dtype changed it).
+        dtype = get_default_dtype()
+        self.weight = Tensor(np.random.uniform(-bound, bound, (out_features, in_features))
+                             .astype(dtype), requires_grad=True, is_parameter=True)
+        self.bias = Tensor(np.random.uniform(-bound, bound, (out_features,)).astype(dtype),
                            requires_grad=True, is_parameter=True)
 
     def __repr__(self) -> str:

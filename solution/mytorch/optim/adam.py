@@ -33,8 +33,8 @@ class Adam(Optimizer):
         self.beta1, self.beta2 = betas
         self.eps = eps
         self.t = 0
-        self.m = [np.zeros(p.shape) for p in self.params]
-        self.v = [np.zeros(p.shape) for p in self.params]
+        self.m = [np.zeros_like(p.data) for p in self.params]      # in each p's dtype
+        self.v = [np.zeros_like(p.data) for p in self.params]
 
     def step(self) -> None:
         """Update every parameter's ``.data`` in place."""

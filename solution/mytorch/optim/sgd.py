@@ -24,7 +24,7 @@ class SGD(Optimizer):
         self.lr = lr
         self.momentum = momentum
         self.weight_decay = weight_decay
-        self.velocities = [np.zeros(p.shape) for p in self.params]
+        self.velocities = [np.zeros_like(p.data) for p in self.params]   # in p's dtype
 
     def step(self) -> None:
         """Update every parameter's ``.data`` in place."""
@@ -34,7 +34,7 @@ class SGD(Optimizer):
                 continue
             # weight_decay: the L2 term wd * W joins the gradient, so lr * wd * W (W before
             # this step) joins both the velocity and the update.
-            decay = self.lr * self.weight_decay * param.data
+            decay = self.lr * self.weight_decay * param.data if self.weight_decay else 0.0
             if self.momentum:
                 velocity *= self.momentum
                 velocity -= self.lr * param.grad.data
