@@ -24,9 +24,17 @@ import numpy as np
 PARAMETERS = {"Linear": ("weight", "bias"), "BatchNorm1d": ("gamma", "beta")}
 
 
+KEPT_DTYPES = ("float32", "float64", "int32", "int64")
+
+
 def _array(value: Any) -> Optional[np.ndarray]:
+    """A copy of ``value`` (a Tensor's data, or an array) in its own dtype when that is one of
+    KEPT_DTYPES (a float32 model's record is half the size), else as float64."""
     value = getattr(value, "data", value)
-    return None if value is None else np.array(value, dtype=np.float64)
+    if value is None:
+        return None
+    array = np.array(value)
+    return array if array.dtype.name in KEPT_DTYPES else array.astype(np.float64)
 
 
 
@@ -58,7 +66,7 @@ class TrainingRecord:
 
     def parameters(self, attribute: str = "") -> Dict[str, np.ndarray]:
         """Copies of each parameter's values (or, with ``attribute="grad"``, its gradient's)."""
-        return {name: np.array(value, dtype=np.float64) for name, value in self._values(attribute)}
+        return {name: _array(value) for name, value in self._values(attribute)}
 
     def _changed(self) -> bool:
         """Whether the parameters differ from those the last step left."""
@@ -101,7 +109,7 @@ class TrainingRecord:
             for name, grad in grads.items():
                 total = self.grad_sum.get(name)
                 if total is None or total.shape != grad.shape:
-                    self.grad_sum[name] = grad.copy()
+                    self.grad_sum[name] = grad.astype(np.float64)
                 else:
                     total += grad
             self.last_grads, self.last_before = grads, before
