@@ -154,21 +154,26 @@ def _uid_of_lease(lease: Optional[UidLease]) -> Optional[int]:
     return lease.uid
 
 
-# Run as a slot uid: kill(-1) signals every process of that uid in one pass of the kernel
-# (all but itself), so a process forking new ones as fast as it can does not slip past.
-KILL_ALL_OF_MY_UID = "import os, signal\nos.kill(-1, signal.SIGKILL)"
+# Run as a slot uid, kill(-1) signals every process of that uid in one pass of the kernel (all
+# but itself), so a process forking new ones as fast as it can does not slip past. The first
+# of these commands the uid can run does it (this Python may be unreadable to it).
+KILL_ALL_OF_MY_UID = [["kill", "-KILL", "-1"],
+                      [sys.executable, "-I", "-S", "-c", "import os; os.kill(-1, 9)"]]
 
 
 def kill_leftovers(lease: Optional[UidLease], work: Optional[Path] = None) -> None:
     """Kill the processes of the leased uid and those naming ``work`` (fork bombs, orphans)."""
     uid = _uid_of_lease(lease)
     if uid is not None and os.geteuid() == 0:
-        for _ in range(2):
+        for command in KILL_ALL_OF_MY_UID:
+            command = [shutil.which(command[0]) or command[0], *command[1:]]
             try:
-                subprocess.run([sys.executable, "-I", "-S", "-c", KILL_ALL_OF_MY_UID], user=uid,
-                               group=uid, extra_groups=[], timeout=30, capture_output=True)
+                for _ in range(2):
+                    subprocess.run(command, user=uid, group=uid, extra_groups=[], timeout=30,
+                                   capture_output=True)
+                break
             except (OSError, subprocess.SubprocessError):
-                break                       # the uid cannot run Python: the loop below
+                continue                    # the uid cannot run it: the next, or the scan
 
     def match(pid: str) -> bool:
         if uid is not None and _uid_of(pid) == uid:
