@@ -18,6 +18,7 @@ from typing import List
 
 import numpy as np
 
+from mytorch.autograd_engine import no_grad
 from mytorch.nn.activations import ReLU
 from mytorch.nn.batchnorm import BatchNorm1d
 from mytorch.nn.linear import Linear
@@ -77,7 +78,9 @@ def validate(model: Module, val_x: np.ndarray, val_y: np.ndarray) -> float:
 
     Call ``model.eval()`` first (BatchNorm then uses its running statistics), predict the
     class with the largest logit for every image (in batches of ``BATCH_SIZE``, or all at
-    once), and compare with ``val_y``. Return a Python float in [0, 1].
+    once), and compare with ``val_y``. Return a Python float in [0, 1]. Run the model inside
+    ``with no_grad():``, as one does with ``torch.no_grad()``: nothing will call backward, so
+    no graph needs recording.
     """
     # TODO: Part 3 - implement validate.
     raise NotImplementedError("validate (Part 3)")

@@ -18,6 +18,7 @@ from typing import List
 
 import numpy as np
 
+from mytorch.autograd_engine import no_grad
 from mytorch.nn.activations import ReLU
 from mytorch.nn.batchnorm import BatchNorm1d
 from mytorch.nn.linear import Linear
@@ -100,14 +101,17 @@ def validate(model: Module, val_x: np.ndarray, val_y: np.ndarray) -> float:
 
     Call ``model.eval()`` first (BatchNorm then uses its running statistics), predict the
     class with the largest logit for every image (in batches of ``BATCH_SIZE``, or all at
-    once), and compare with ``val_y``. Return a Python float in [0, 1].
+    once), and compare with ``val_y``. Return a Python float in [0, 1]. Run the model inside
+    ``with no_grad():``, as one does with ``torch.no_grad()``: nothing will call backward, so
+    no graph needs recording.
     """
     ### BEGIN SOLUTION
     model.eval()
     correct = 0
-    for start in range(0, len(val_x), BATCH_SIZE):
-        logits = model(Tensor(val_x[start:start + BATCH_SIZE]))
-        correct += int((logits.data.argmax(axis=1) == val_y[start:start + BATCH_SIZE]).sum())
+    with no_grad():
+        for start in range(0, len(val_x), BATCH_SIZE):
+            logits = model(Tensor(val_x[start:start + BATCH_SIZE]))
+            correct += int((logits.data.argmax(axis=1) == val_y[start:start + BATCH_SIZE]).sum())
     return correct / len(val_x)
     ### END SOLUTION
 
