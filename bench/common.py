@@ -120,4 +120,11 @@ def header(description: str) -> None:
     print(f"numpy {np.__version__} (BLAS threads pinned to 1, OpenBLAS kernels "
           f"{blas_kernels()}), torch {torch.__version__} "
           f"(threads: {torch.get_num_threads()}), 1 process; the machine may be shared, so "
-          "compare medians.\n")
+          "compare medians.")
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    if forced:
+        print(f"OPENBLAS_CORETYPE={forced} is set: numpy's matrix products run those kernels, "
+              "not the ones OpenBLAS picks for this CPU (PyTorch's are not affected). For "
+              "OpenBLAS's own choice: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 "
+              f"{' '.join(sys.argv)}")
+    print()
