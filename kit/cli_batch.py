@@ -180,8 +180,7 @@ def add_batch_commands(commands) -> None:
     p.add_argument("--unsafe-no-isolation", action="store_true",
                    help="without root, grade even where student code cannot get namespaces of "
                    "its own: it then runs as you, seeing your files (docs/isolation.md)")
-    p.add_argument("--max-members", type=int, default=Limits.max_members,
-                   help="files per archive")
+    p.add_argument("--max-members", type=int, default=Limits.max_members, help="files per archive")
     p.add_argument("--max-unpacked-mb", type=float, default=Limits.max_total_mb,
                    help="unpacked size per archive")
     p.add_argument("--max-file-mb", type=float, default=Limits.max_member_mb,
