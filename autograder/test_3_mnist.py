@@ -22,8 +22,9 @@ import pytest
 import torch
 
 from autograder.common import mnist_data
-from autograder.grader import reference, training_check
+from autograder.grader import mnist_model, reference, training_check
 from autograder.grader.compare import check_equal, fail
+from autograder.grader.mnist_model import ARCHITECTURE
 
 pytestmark = pytest.mark.mnist
 
@@ -32,8 +33,6 @@ THRESHOLD = 0.92
 EPOCHS = 3
 N_VALIDATIONS = 18         # 3 epochs x 600 batches, one validation per 100 batches
 AGREEMENT = 2e-3           # the last reported accuracy vs the grader's own (20 images)
-ARCHITECTURE = [("Linear", (20, 784)), ("BatchNorm1d", (20,)), ("ReLU", None),
-                ("Linear", (10, 20))]
 WHAT = "hw1/mnist.py mnist()"
 HINT_STRUCTURE = ("mnist() builds Sequential(Linear(784, 20), BatchNorm1d(20), ReLU(), "
                   "Linear(20, 10)) and passes it to train(model, optimizer, criterion, ...).")
@@ -106,24 +105,16 @@ def measured_accuracy(got: dict, validation: tuple) -> float:
     return accuracy
 
 
-def vector(values) -> torch.Tensor:
-    return reference.tensor(np.reshape(values, -1))
-
-
 def grader_accuracy(layers: list, val_x: np.ndarray, val_y: np.ndarray) -> float:
-    """The returned model, rebuilt in PyTorch float64 and evaluated (BatchNorm in eval mode)."""
-    x = reference.tensor(val_x)
+    """The returned model, rebuilt in PyTorch float64 and evaluated (BatchNorm in eval mode);
+    ``layers`` follow ARCHITECTURE (check_architecture)."""
+    values = {f"{index}.{name}": reference.tensor(value)
+              for index, layer in enumerate(layers) for name, value in layer.items()
+              if name not in ("kind", "eps")}
+    eps = next(layer["eps"] for layer in layers if layer["kind"] == "BatchNorm1d")
     with torch.no_grad():
-        for layer in layers:
-            if layer["kind"] == "Linear":
-                x = x @ reference.tensor(layer["weight"]).T + vector(layer["bias"])
-            elif layer["kind"] == "BatchNorm1d":
-                x = torch.nn.functional.batch_norm(
-                    x, vector(layer["running_mean"]), vector(layer["running_var"]),
-                    vector(layer["gamma"]), vector(layer["beta"]), training=False, eps=layer["eps"])
-            else:
-                x = torch.relu(x)
-    return float((x.argmax(dim=1).numpy() == val_y).mean())
+        logits = mnist_model.forward(values, reference.tensor(val_x), eps, training=False)
+    return float((logits.argmax(dim=1).numpy() == val_y).mean())
 
 
 @pytest.mark.check("accuracy")

@@ -149,32 +149,42 @@ def cmd_autolab(args: argparse.Namespace) -> int:
 
 
 def add_batch_commands(commands) -> None:
+    # A batch's defaults are those of its Settings and of the archive Limits.
+    from kit.batch.settings import Settings
+    from kit.intake.archive import Limits
+
     p = commands.add_parser("grade-batch", help="grade a folder of <student_id>.tar hand-ins")
     p.add_argument("submissions", metavar="SUBMISSIONS_DIR")
     p.add_argument("--out", required=True, metavar="OUT_DIR",
                    help="gradebook.sqlite, grades.csv, feedback/ and plots/ go here")
-    p.add_argument("--jobs", "-j", type=int, default=2, help="submissions graded in parallel")
+    p.add_argument("--jobs", "-j", type=int, default=Settings.jobs,
+                   help="submissions graded in parallel")
     p.add_argument("--hidden", action="store_true", help="also run autograder/hidden/ tests")
     p.add_argument("--regrade", action="store_true", help="grade again what is already graded")
     p.add_argument("--parts", nargs="+", default=[],
                    help="grade only these parts (numbers, names or groups; default: all)")
-    p.add_argument("--timeout", type=float, default=600,
-                   help="seconds of student code per submission, shared over its checks (600)")
+    p.add_argument("--timeout", type=float, default=Settings.timeout,
+                   help="seconds of student code per submission, shared over its checks "
+                   "(%(default)g)")
     p.add_argument("--call-timeout", type=float, default=None,
                    help="seconds of student code per test (default: rubric.toml [time] call)")
-    p.add_argument("--memory-mb", type=int, default=1024, help="address space of student code")
-    p.add_argument("--file-mb", type=int, default=16, help="largest file student code may write")
-    p.add_argument("--max-processes", type=int, default=64,
+    p.add_argument("--memory-mb", type=int, default=Settings.memory_mb,
+                   help="address space of student code")
+    p.add_argument("--file-mb", type=int, default=Settings.file_mb,
+                   help="largest file student code may write")
+    p.add_argument("--max-processes", type=int, default=Settings.max_processes,
                    help="processes/threads of student code (as root only)")
-    p.add_argument("--uid-base", type=int, default=64000,
+    p.add_argument("--uid-base", type=int, default=Settings.uid_base,
                    help="as root, each job slot leases a uid from UID_BASE up that no user "
                    "owns and no other batch uses")
     p.add_argument("--unsafe-no-isolation", action="store_true",
                    help="without root, grade even where student code cannot get namespaces of "
                    "its own: it then runs as you, seeing your files (docs/isolation.md)")
-    p.add_argument("--max-members", type=int, default=2000, help="files per archive")
-    p.add_argument("--max-unpacked-mb", type=float, default=50, help="unpacked size per archive")
-    p.add_argument("--max-file-mb", type=float, default=20, help="size of one archived file")
+    p.add_argument("--max-members", type=int, default=Limits.max_members, help="files per archive")
+    p.add_argument("--max-unpacked-mb", type=float, default=Limits.max_total_mb,
+                   help="unpacked size per archive")
+    p.add_argument("--max-file-mb", type=float, default=Limits.max_member_mb,
+                   help="size of one archived file")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--student", action="append", metavar="ID",
                    help="grade only this student's hand-in, again (repeatable); the exports "

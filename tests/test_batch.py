@@ -305,6 +305,23 @@ def test_only_mytorch_and_hw1_are_extracted(tmp_path):
     assert "numpy/__init__.py" in extracted.notes[0]
 
 
+def test_an_option_left_out_takes_the_settings_default():
+    """grade-batch's defaults are those of kit/batch/settings.py and of the archive Limits,
+    and --help names the timeout's."""
+    from kit.batch.settings import Settings
+    from kit.cli import build_parser
+    from kit.intake.archive import Limits
+    args = build_parser().parse_args(["grade-batch", "subs", "--out", "out"])
+    settings, limits = Settings(parts=[]), Limits()
+    for name in ("jobs", "timeout", "memory_mb", "file_mb", "max_processes", "uid_base"):
+        assert getattr(args, name) == getattr(settings, name), name
+    assert (args.max_members, args.max_unpacked_mb, args.max_file_mb) == (
+        limits.max_members, limits.max_total_mb, limits.max_member_mb)
+    shown = subprocess.run([sys.executable, "-m", "kit", "grade-batch", "--help"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=60)
+    assert f"shared over its checks ({settings.timeout:g})" in " ".join(shown.stdout.split())
+
+
 @pytest.mark.slow
 def test_ctrl_c_loses_nothing_and_the_rerun_goes_on(tmp_path):
     submissions, out = tmp_path / "subs", tmp_path / "out"

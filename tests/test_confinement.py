@@ -23,7 +23,8 @@ import pytest
 from autograder.common.paths import WORKER_DIR
 from autograder.grader import confinement
 from autograder.grader.student_env import ALLOWED, student_env
-from autograder.grader.student_process import StudentCodeError, StudentProcess
+from autograder.grader.student_errors import StudentCodeError
+from autograder.grader.student_process import StudentProcess
 from kit.batch import grader_process
 from kit.batch.settings import Settings
 from kit.paths import ROOT
@@ -95,7 +96,8 @@ def base():
 
 RUN_ONE = """
 import sys
-from autograder.grader.student_process import StudentCodeError, StudentProcess
+from autograder.grader.student_errors import StudentCodeError
+from autograder.grader.student_process import StudentProcess
 try:
     with StudentProcess(sys.argv[1]) as student:
         student.run("graph_structure", timeout=60)

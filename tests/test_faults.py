@@ -18,9 +18,11 @@ import numpy as np
 import pytest
 
 import corpus
-from autograder.grader import budget, student_process
+from autograder.grader import budget, student_exit
 from autograder.grader.rubric import Rubric
-from autograder.grader.student_process import GraderFault, StudentCodeError, StudentProcess
+from autograder.grader.student_errors import StudentCodeError
+from autograder.grader.student_exit import GraderFault
+from autograder.grader.student_process import StudentProcess
 from kit.batch import scoring
 from kit.batch.settings import Settings
 from kit.batch.submission import Submission
@@ -74,14 +76,14 @@ def test_a_hang_or_an_exit_fails_that_call_only(tmp_path):
 
 
 def test_a_kill_from_outside_is_a_grader_fault_and_the_next_call_is_served(tmp_path):
-    faults = len(student_process.FAULTS)
+    faults = len(student_exit.FAULTS)
     with StudentProcess(corpus.hanging_sgd(tmp_path)) as student:
         student.run("expression", timeout=10, **SUB)
         killer = threading.Timer(0.5, os.kill, (student.process.pid, signal.SIGKILL))
         killer.start()
         with pytest.raises(GraderFault, match="killed from outside .*SIGKILL"):
             student.run("optimizer_steps", timeout=20, **SGD_STEPS)
-        assert len(student_process.FAULTS) == faults + 1
+        assert len(student_exit.FAULTS) == faults + 1
         assert np.array_equal(student.run("expression", timeout=10, **SUB)["out"], np.zeros((2, 2)))
 
 

@@ -16,7 +16,8 @@ import pytest
 from autograder.common.paths import WORKER_DIR
 from autograder.grader import confinement
 from autograder.grader.rubric import Rubric
-from autograder.grader.student_process import StudentCodeError, StudentProcess
+from autograder.grader.student_errors import StudentCodeError
+from autograder.grader.student_process import StudentProcess
 
 CONFINABLE = not confinement.available(str(WORKER_DIR))
 ISOLATION = Rubric().isolation

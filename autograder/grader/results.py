@@ -9,7 +9,7 @@ import pytest
 from autograder.grader.compare import GradingFailure
 from autograder.grader.rubric import Part, Rubric
 from autograder.grader.scoring import CheckResult, TestOutcome, score_checks
-from autograder.grader.student_process import StudentCodeError
+from autograder.grader.student_errors import StudentCodeError
 
 
 def part_and_check(item: pytest.Item, rubric: Rubric) -> Tuple[Part, str]:

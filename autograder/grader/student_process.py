@@ -6,57 +6,27 @@ becomes a ``StudentCodeError`` with a readable message. A process that timed out
 whose call was interrupted (pytest's own timeout, Ctrl-C) is killed and a fresh one serves the
 next call, so one broken function only fails the checks that use it.
 
-A process that dies before it says it is ready (before any student code runs: a broken
-installation, a library replaced while it was loading), or is killed by a signal that none of
-its limits sends (SIGKILL from outside: another program, the machine running out of memory),
-did not fail because of the student's code: that becomes a ``GraderFault``, listed in
-``FAULTS`` for a batch to retry the submission.
+What the student's code raised becomes a message in student_errors.py; why a process stopped,
+and whether that was the student's code or a ``GraderFault``, is decided in student_exit.py;
+the process's stderr is read by student_output.py.
 """
 from __future__ import annotations
 
-import collections
 import os
 import resource
 import select
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Optional
 
 from autograder.common import wire
-from autograder.common.printable import printable
 from autograder.common.paths import WORKER_DIR
-from autograder.grader import budget, confinement, student_env
-from autograder.grader.compare import GradingFailure
-from autograder.grader.hints import HINTS, shape_mismatch
-
-
-
-class StudentCodeError(GradingFailure):
-    """The student's code raised, timed out, or crashed while a check ran.
-
-    ``kind`` is the exception's type name, ``function`` and ``part`` say where in the
-    student's files it was raised (when known): the report uses them to group stubs and to
-    tell a check that fails in another part's function to wait for that part.
-    """
-
-    def __init__(self, message: str, kind: str = "", function: str = "", part: str = "",
-                 where: str = "") -> None:
-        super().__init__(message)
-        self.kind, self.function, self.part, self.where = kind, function, part, where
-
-
-class GraderFault(StudentCodeError):
-    """The student process was killed by something other than its own limits."""
-
-
-FAULTS: List[str] = []        # every GraderFault of this run, in order
-# Signals that no limit of the worker sends, so they come from outside (except SIGKILL at
-# the CPU-time limit, told apart by the CPU time used).
-OUTSIDE_SIGNALS = {signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
+from autograder.grader import budget, confinement, student_env, student_errors, student_exit
+from autograder.grader.student_errors import StudentCodeError
+from autograder.grader.student_output import StudentOutput
 
 
 class StudentProcess:
@@ -79,9 +49,7 @@ class StudentProcess:
         self.function_parts = function_parts or {}
         self.process: Optional[subprocess.Popen] = None
         self.ready = False
-        self.stderr_tail: collections.deque = collections.deque(maxlen=40)
-        self.live_output = False    # forward the student's stderr to ours (progress bars)
-        self.shown = 0              # bytes forwarded during this call
+        self.output = StudentOutput()
 
     # ------------------------------------------------------------------ life cycle
     def start(self) -> None:
@@ -103,32 +71,11 @@ class StudentProcess:
         confine = confinement.prefix(self.target, Path(worker), memory_mb(), **extra)
         env = student_env.student_env(confined=bool(confine))
         command = confine + command
-        self.stderr_tail.clear()
         self.ready = False                  # until the worker's first message, {"ready": True}
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, cwd=self.target, env=env,
                                         start_new_session=True, **extra)
-        threading.Thread(target=self._drain_stderr, args=(self.process,), daemon=True).start()
-
-    def _drain_stderr(self, process: subprocess.Popen) -> None:
-        """Keep the last lines of the student's stderr for crash reports; during a call with
-        ``live_output`` also copy it to the grader's stderr as it arrives (chunks, not lines,
-        so that a progress bar redrawn with carriage returns moves)."""
-        partial = ""
-        allowed = int(confinement.limits()["output_kb"]) * 1024
-        for chunk in iter(lambda: process.stderr.read1(1 << 16), b""):
-            if self.live_output:
-                self.shown += len(chunk)
-                if self.shown <= allowed:
-                    _echo(chunk)
-                elif self.shown - len(chunk) <= allowed:
-                    _echo(f"\n[the rest of this output is not shown: over {allowed // 1024} KiB "
-                          "(rubric.toml [isolation] output_kb)]\n".encode())
-            lines = (partial + chunk.decode("utf-8", "replace")).replace("\r", "\n").split("\n")
-            partial = lines.pop()[-300:]
-            self.stderr_tail.extend(line.rstrip()[:300] for line in lines if line.strip())
-        if partial.strip():
-            self.stderr_tail.append(partial.rstrip())
+        self.output.follow(self.process)
 
     def close(self) -> None:
         if self.process is None:
@@ -177,10 +124,7 @@ class StudentProcess:
             self.close()                    # ended between calls: start afresh
         if self.process is None:
             self._start()
-        # A crash report quotes only this call's output: an earlier call may have been a
-        # hidden test, whose inputs the student's code could have printed.
-        self.stderr_tail.clear()
-        self.live_output, self.shown = live_output, 0
+        self.output.begin_call(live_output)
         try:
             self.process.stdin.write(wire.encode({"probe": probe, "args": args}))
             self.process.stdin.flush()
@@ -201,11 +145,9 @@ class StudentProcess:
             self.close()                    # interrupted: the process may still be running
             raise
         finally:
-            if live_output:
-                time.sleep(0.2)     # let the drain thread pass on the bar's last redraw
-            self.live_output = False
+            self.output.end_call()
         if "error" in reply:
-            raise self._error(reply["error"])
+            raise student_errors.from_reply(reply["error"], self.function_parts)
         return reply.get("ok")
 
     def _stopped(self, error: BaseException) -> StudentCodeError:
@@ -215,28 +157,10 @@ class StudentProcess:
         # passes its status on after it): wait for the status before judging.
         usage = self._reap()
         status = self.process.poll()
-        tail = "\n".join(list(self.stderr_tail)[-12:])
+        output = self.output.last_lines(12)
         self.close()
-        reason = _exit_reason(status, error)
-        if status == confinement.OVER_MEMORY_EXIT:
-            return StudentCodeError(
-                f"Your code's processes used more than {memory_mb()} MB of memory together, "
-                "so they were stopped (arrays far larger than the task needs, or processes "
-                "that each hold a copy?).")
-        fault = ""
-        if not self.ready:
-            fault = (f"The process that runs your code ended before running any of it ({reason})"
-                     ": a problem of the grader's installation, not of your code.")
-        elif status is not None and -status in OUTSIDE_SIGNALS and not _hit_cpu_limit(usage):
-            fault = (f"The process running your code was killed from outside ({reason}), not "
-                     "by a limit of the grader (another program, or the machine ran out of "
-                     "memory).")
-        if fault:
-            fault += " If grading again gives the same, tell the course staff."
-            FAULTS.append(fault)
-            return GraderFault(fault)
-        return StudentCodeError(f"The process running your code stopped unexpectedly ({reason})."
-                                + (f"\nLast output of your code:\n{tail}" if tail else ""))
+        return student_exit.stopped_error(status, usage, error, ready=self.ready,
+                                          memory_mb=memory_mb(), output=output)
 
     def _read_reply(self, deadline: float) -> Any:
         """The next message from the worker, by ``deadline`` (time.monotonic())."""
@@ -263,65 +187,11 @@ class StudentProcess:
             raise wire.WireError("unexpected extra output on the protocol channel")
         return wire.decode_body(bytes(buffer[8:]))
 
-    def _error(self, error: dict) -> StudentCodeError:
-        kind, message = error.get("type", "Error"), error.get("message", "")
-        location = error.get("location")
-        where, function, part, place = "", "", "", ""
-        if location:
-            function = location.get("function", "?")
-            part = self.function_parts.get(function, "")
-            place = f"{location['file']}:{location['line']}"
-            where = f" in {function} ({place}" + (f", Part {part}" if part else "") + ")"
-            if location.get("code"):
-                where += f"\n    {location['code']}"
-        blamed = error.get("wrong_shape")
-        if blamed:
-            return self._wrong_shape(blamed)
-        if kind == "NotImplementedError":
-            text = f"Not implemented yet: NotImplementedError raised{where}."
-        elif kind == "ImportError" or kind == "ModuleNotFoundError" or kind == "SyntaxError":
-            text = f"Your code could not be imported: {kind}: {message}{where}"
-        else:
-            text = f"Your code raised {kind}: {message}{where}"
-        if kind in HINTS:                                   # errors with a usual cause
-            text += f"\nhint: {HINTS[kind]}"
-        return StudentCodeError(text, kind=kind, function=function, part=part, where=place)
-
-    def _wrong_shape(self, blamed: dict) -> StudentCodeError:
-        """A backward returned a gradient whose shape is not its input's: name that backward
-        (not the given AccumulateGrad that noticed) and say which way the shape is off."""
-        function = blamed["function"]
-        part = self.function_parts.get(function, "")
-        place = f"{blamed['file']}:{blamed['line']}" if blamed.get("file") else ""
-        where = ", ".join(item for item in (place, f"Part {part}" if part else "") if item)
-        got, expected = tuple(blamed["grad_shape"]), tuple(blamed["input_shape"])
-        text = (f"{function}{f' ({where})' if where else ''} returned a gradient of shape "
-                f"{got} for an input of shape {expected}: backward returns, for each input, a "
-                f"gradient of that input's shape.\nhint: {shape_mismatch(got, expected)}")
-        return StudentCodeError(text, kind="ValueError", function=function, part=part,
-                                where=place)
-
     def __enter__(self) -> "StudentProcess":
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
-
-
-def _echo(chunk: bytes) -> None:
-    """Write the student's bytes to the grader's stderr: unchanged on a terminal (a progress
-    bar redraws itself), with control characters made visible in a log or a pipe."""
-    stream = getattr(sys.stderr, "buffer", None)
-    try:
-        if not sys.stderr.isatty():
-            chunk = printable(chunk.decode("utf-8", "replace")).encode("utf-8")
-        if stream is not None:
-            stream.write(chunk)
-        else:
-            sys.stderr.write(chunk.decode("utf-8", "replace"))
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
 
 
 def memory_mb() -> int:
@@ -333,22 +203,3 @@ def memory_mb() -> int:
 def _seconds(value: float) -> str:
     """A time limit as a student reads it: 2 (not 1.9973), 1.5, 16."""
     return f"{value:.2g}" if value < 10 else f"{value:.0f}"
-
-
-def _hit_cpu_limit(usage: Optional[resource.struct_rusage]) -> bool:
-    """Did the process use its CPU-time limit (inherited from the grader) up?"""
-    limit = resource.getrlimit(resource.RLIMIT_CPU)[1]
-    return (usage is not None and limit != resource.RLIM_INFINITY
-            and usage.ru_utime + usage.ru_stime >= limit - 1)     # rlimits count whole seconds
-
-
-def _exit_reason(status: Optional[int], error: BaseException) -> str:
-    if status is None:
-        return f"{type(error).__name__}: {error}"
-    if status < 0:
-        try:
-            name = signal.Signals(-status).name
-        except ValueError:
-            name = str(-status)
-        return f"killed by signal {name}"
-    return f"exit code {status}"

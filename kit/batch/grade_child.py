@@ -56,7 +56,7 @@ def grade(conn: Any, job: Dict[str, Any]) -> None:
         if not os.path.realpath(autograder.__file__).startswith(os.path.realpath(root) + os.sep):
             raise RuntimeError(f"imported {autograder.__file__}, not the submission's copy")
         from autograder.grader.results import ResultCollector
-        from autograder.grader.student_process import FAULTS
+        from autograder.grader.student_exit import FAULTS
 
         class Streaming(ResultCollector):
             """Sends the list of collected tests, then each outcome as soon as it is known, and

@@ -12,7 +12,7 @@ message, public tests first (a hidden test's inputs are never shown), else why n
 The status is ``grader_error``, never ``ok``, when points may have been lost to something
 other than the student's code: the grader did not finish, or it reported a ``fault`` (the
 student process killed from outside, or dead before any student code ran:
-autograder/grader/student_process.py).
+autograder/grader/student_exit.py).
 """
 from __future__ import annotations
 
