@@ -20,8 +20,9 @@ def forward(values: Mapping[str, torch.Tensor], x: torch.Tensor, eps: float,
     """The logits (N, 10) of the images x: (N, 784).
 
     ``values`` are named by layer index and attribute ("0.weight", "0.bias", "1.gamma",
-    "1.running_mean", ...); a vector may have any shape holding one number per feature. BatchNorm normalises with the statistics of the batch when ``training``, else with
-    the running statistics, which only then are needed.
+    "1.running_mean", ...); a vector may have any shape holding one number per feature.
+    BatchNorm normalises with the statistics of the batch when ``training``, else with the
+    running statistics, which only then are needed.
     """
     for index, (kind, shape) in enumerate(ARCHITECTURE):
         if kind == "Linear":
