@@ -386,7 +386,8 @@ class Conv2dFunction(Function):
 
     and col2im, the copy of im2col run backwards, adds each entry of dL/dcols back onto the
     pixel of xp it was copied from (windows overlap when s < k, so the additions
-    accumulate); cropping the padding off gives dL/dx.
+    accumulate); cropping the padding off gives dL/dx. dL/dcols and col2im are only computed
+    when x requires grad: a batch of images does not.
     """
 
     @staticmethod

@@ -459,7 +459,8 @@ class Conv2dFunction(Function):
 
     and col2im, the copy of im2col run backwards, adds each entry of dL/dcols back onto the
     pixel of xp it was copied from (windows overlap when s < k, so the additions
-    accumulate); cropping the padding off gives dL/dx.
+    accumulate); cropping the padding off gives dL/dx. dL/dcols and col2im are only computed
+    when x requires grad: a batch of images does not.
     """
 
     @staticmethod
@@ -487,6 +488,7 @@ class Conv2dFunction(Function):
         ctx.save_for_backward(weight)
         ctx.cols = cols
         ctx.geometry = (x.shape, ho, wo, stride, padding)
+        ctx.x_requires_grad = x.requires_grad
         return tensor.Tensor(out.reshape(n, o, ho, wo))
         ### END SOLUTION
 
@@ -506,18 +508,37 @@ class Conv2dFunction(Function):
         grad_bias = g.sum(axis=(0, 2))
         _COLUMNS.give_back(ctx.cols.reshape(n, c, kh, kw, ho, wo))
         ctx.cols = None
-        grad_cols = _GRAD_COLUMNS.take((n, c * kh * kw, ho * wo), grad_output.dtype)
-        np.matmul(weight.data.reshape(o, -1).T, g, out=grad_cols)
-
+        if not ctx.x_requires_grad:
+            return None, grad_weight, grad_bias, None, None
         # col2im: one strided slice of xp per kernel offset (p, q), kH*kW additions in all.
-        grad_xp = np.zeros((n, c, h + 2 * padding, w + 2 * padding), dtype=grad_output.dtype)
-        grad_cols6 = grad_cols.reshape(n, c, kh, kw, ho, wo)
-        for p in range(kh):
-            for q in range(kw):
-                grad_xp[:, :, p:p + stride * ho:stride, q:q + stride * wo:stride] += \
-                    grad_cols6[:, :, p, q]
+        # With stride 1 each addition runs along rows of xp. With a larger stride it writes
+        # every s-th pixel, which numpy does Wo numbers at a time; so the batch axis is moved
+        # last first (dL/dcols computed as (C*kH*kW, Ho*Wo*N)), and every addition moves runs
+        # of N numbers. The arithmetic is the same.
+        wm_t = weight.data.reshape(o, -1).T                       # (C*kH*kW, O)
+        hp, wp = h + 2 * padding, w + 2 * padding
+        if stride == 1:
+            grad_cols = _GRAD_COLUMNS.take((n, c * kh * kw, ho * wo), grad_output.dtype)
+            np.matmul(wm_t, g, out=grad_cols)
+            cols6 = grad_cols.reshape(n, c, kh, kw, ho, wo)
+            grad_xp = np.zeros((n, c, hp, wp), grad_output.dtype)
+            for p in range(kh):
+                for q in range(kw):
+                    grad_xp[:, :, p:p + ho, q:q + wo] += cols6[:, :, p, q]
+            grad_x = grad_xp[:, :, padding:padding + h, padding:padding + w]
+        else:
+            g_last = np.ascontiguousarray(g.reshape(n, o, ho, wo).transpose(1, 2, 3, 0))
+            grad_cols = _GRAD_COLUMNS.take((c * kh * kw, ho * wo * n), grad_output.dtype)
+            np.matmul(wm_t, g_last.reshape(o, -1), out=grad_cols)
+            cols6 = grad_cols.reshape(c, kh, kw, ho, wo, n)
+            grad_xp = np.zeros((c, hp, wp, n), grad_output.dtype)
+            for p in range(kh):
+                for q in range(kw):
+                    grad_xp[:, p:p + stride * ho:stride, q:q + stride * wo:stride] += \
+                        cols6[:, p, q]
+            grad_x = np.ascontiguousarray(
+                grad_xp[:, padding:padding + h, padding:padding + w].transpose(3, 0, 1, 2))
         _GRAD_COLUMNS.give_back(grad_cols)
-        grad_x = grad_xp[:, :, padding:padding + h, padding:padding + w]
         return grad_x, grad_weight, grad_bias, None, None
         ### END SOLUTION
 
