@@ -21,7 +21,7 @@ from typing import List, Optional
 import pytest
 
 from autograder.common.paths import AUTOGRADER_DIR, PYTEST_INI, ROOT
-from autograder.grader import import_policy, report
+from autograder.grader import import_policy, process_limits, report
 from autograder.grader.results import ResultCollector
 from autograder.grader.rubric import Rubric
 
@@ -54,6 +54,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv, rubric)
     try:
         parts = rubric.select(args.parts)
+        process_limits.current()        # a malformed AUTOGRADER_MEMORY_MB, ...: said here, once
     except ValueError as error:
         print(f"grade.sh: {error}", file=sys.stderr)
         return 2

@@ -60,6 +60,8 @@ class Rubric:
         # The student process's private file systems and output ([isolation]): tmp_mb, shm_mb,
         # handin_mb, output_kb.
         self.isolation: Dict[str, int] = raw.get("isolation", {})
+        # The student process's limits per way of grading ([limits]; process_limits.py).
+        self.limits: Dict[str, Dict[str, int]] = raw.get("limits", {})
         self.by_number = {p.number: p for p in self.all_parts}
         # The platform bundles' settings ([platforms]): hidden_visibility, time_weights.
         self.platforms: Dict[str, object] = raw.get("platforms", {})

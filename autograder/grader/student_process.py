@@ -24,7 +24,8 @@ from typing import Any, Callable, Optional
 
 from autograder.common import wire
 from autograder.common.paths import WORKER_DIR
-from autograder.grader import budget, confinement, student_env, student_errors, student_exit
+from autograder.grader import (budget, confinement, process_limits, student_env,
+                               student_errors, student_exit)
 from autograder.grader.student_errors import StudentCodeError
 from autograder.grader.student_output import StudentOutput
 
@@ -32,9 +33,9 @@ from autograder.grader.student_output import StudentOutput
 class StudentProcess:
     """A long-lived worker importing the target's mytorch, restarted after a failure.
 
-    Limits come from the environment so that batch grading can tighten them:
-    AUTOGRADER_MEMORY_MB (default 4096), AUTOGRADER_FILE_MB (64),
-    AUTOGRADER_MAX_PROCESSES (0: no limit), AUTOGRADER_RUN_AS_UID (run as that uid when root),
+    Limits come from the environment so that a batch and the platforms can tighten them:
+    AUTOGRADER_MEMORY_MB, AUTOGRADER_FILE_MB, AUTOGRADER_MAX_PROCESSES (unset: rubric.toml
+    [limits] local; process_limits.py), AUTOGRADER_RUN_AS_UID (run as that uid when root),
     AUTOGRADER_CALL_TIMEOUT (seconds of student code per test: rubric.toml [time]),
     AUTOGRADER_CONFINE (namespaces of its own: auto, require or off; see confinement.py; its
     environment: student_env.py), AUTOGRADER_HANDIN (copy: a batch's or a platform's hand-in
@@ -60,15 +61,15 @@ class StudentProcess:
 
     def _start(self) -> None:
         worker = os.environ.get("AUTOGRADER_WORKER_DIR") or str(WORKER_DIR)
+        limits = process_limits.current()
         command = [sys.executable, "-X", "faulthandler", worker, "--target", str(self.target),
-                   "--memory-mb", str(memory_mb()),
-                   "--file-mb", os.environ.get("AUTOGRADER_FILE_MB", "64"),
-                   "--max-processes", os.environ.get("AUTOGRADER_MAX_PROCESSES", "0")]
+                   "--memory-mb", str(limits.memory_mb), "--file-mb", str(limits.file_mb),
+                   "--max-processes", str(limits.max_processes)]
         extra = {}
         uid = os.environ.get("AUTOGRADER_RUN_AS_UID")
         if uid and os.geteuid() == 0:
             extra = {"user": int(uid), "group": int(uid), "extra_groups": []}
-        confine = confinement.prefix(self.target, Path(worker), memory_mb(), **extra)
+        confine = confinement.prefix(self.target, Path(worker), limits.memory_mb, **extra)
         env = student_env.student_env(confined=bool(confine))
         command = confine + command
         self.ready = False                  # until the worker's first message, {"ready": True}
@@ -160,7 +161,8 @@ class StudentProcess:
         output = self.output.last_lines(12)
         self.close()
         return student_exit.stopped_error(status, usage, error, ready=self.ready,
-                                          memory_mb=memory_mb(), output=output)
+                                          memory_mb=process_limits.current().memory_mb,
+                                          output=output)
 
     def _read_reply(self, deadline: float) -> Any:
         """The next message from the worker, by ``deadline`` (time.monotonic())."""
@@ -192,12 +194,6 @@ class StudentProcess:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
-
-
-def memory_mb() -> int:
-    """The memory of the student's code: each process's address space and, where it has
-    namespaces of its own, all its processes together (AUTOGRADER_MEMORY_MB)."""
-    return int(os.environ.get("AUTOGRADER_MEMORY_MB", "4096"))
 
 
 def _seconds(value: float) -> str:

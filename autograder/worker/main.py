@@ -73,9 +73,10 @@ def describe_error(error: BaseException, target: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--target", required=True)
-    parser.add_argument("--memory-mb", type=int, default=0)
-    parser.add_argument("--file-mb", type=int, default=64)
-    parser.add_argument("--max-processes", type=int, default=0)
+    # The grader always gives the limits (autograder/grader/process_limits.py); 0: none.
+    parser.add_argument("--memory-mb", type=int, required=True)
+    parser.add_argument("--file-mb", type=int, required=True)
+    parser.add_argument("--max-processes", type=int, required=True)
     args = parser.parse_args()
 
     # Private protocol channels; the student's stdin/stdout become /dev/null and stderr.

@@ -117,9 +117,7 @@ class Submission:
         scratch_dir = work / "scratch"
         scratch_dir.mkdir(mode=0o700)
         env = {"AUTOGRADER_DEADLINE": str(settings.timeout),
-               "AUTOGRADER_MEMORY_MB": str(settings.memory_mb),
-               "AUTOGRADER_FILE_MB": str(settings.file_mb),
-               "AUTOGRADER_MAX_PROCESSES": str(settings.max_processes),
+               **settings.student_limits.environment(),
                "AUTOGRADER_CONFINE": settings.confine, "AUTOGRADER_HANDIN": "copy",
                "TMPDIR": str(scratch_dir), "HOME": str(scratch_dir),
                "MPLCONFIGDIR": str(scratch_dir), "MPLBACKEND": "Agg"}

@@ -53,7 +53,10 @@ class Limits:
     max_member_mb: float = 20.0
     max_name_bytes: int = 512        # a member's whole path
     seconds: float = 60.0            # to read and extract it all (the child process)
-    memory_mb: int = 1024            # the child's address space
+    # The reading child's address space: tarfile's and zipfile's needs on one archive, before
+    # any student code runs; not the student process's limit (rubric.toml [limits]), which
+    # bounds the student's code and may change without touching this.
+    memory_mb: int = 1024
 
 
 @dataclass

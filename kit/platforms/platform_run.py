@@ -27,8 +27,12 @@ code leaves no results, and the copy says so), so whatever student code wrote th
 submission that hangs everywhere still gets its results inside the platform's time limit
 (autograder/grader/budget.py shares it out over the checks).
 
-Standard library only; the bundle ships the kit modules imported here under ``kit/`` beside
-this file (kit/platforms/builders.py, SHIPPED_KIT).
+Beside the standard library it imports the bundled autograder (the student's limits on the
+platforms are rubric.toml's [limits], read by autograder/grader/process_limits.py) and the kit
+modules the bundle ships under ``kit/`` beside this file (kit/platforms/builders.py,
+SHIPPED_KIT). It runs in the bundle's virtual environment (setup.sh), the interpreter of the
+grader it starts, which reads the same rubric: on Python 3.10 both need ``tomli``, installed
+there with the grader's stack.
 """
 from __future__ import annotations
 
@@ -43,6 +47,8 @@ from pathlib import Path
 from typing import List, Optional
 
 from autograder.common.paths import WORKER_FILES
+from autograder.grader import process_limits
+from autograder.grader.rubric import Rubric
 from kit.intake import archive
 from kit.isolation import uids
 
@@ -118,10 +124,9 @@ def deadline() -> str:
 
 
 def run_grader(target: Path, extra: List[str]) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(HERE), "NO_COLOR": "1",
-           "AUTOGRADER_MEMORY_MB": os.environ.get("AUTOGRADER_MEMORY_MB", "1024"),
-           "AUTOGRADER_MAX_PROCESSES": os.environ.get("AUTOGRADER_MAX_PROCESSES", "64"),
-           "AUTOGRADER_HANDIN": "copy"}
+    # The platforms' limits, unless the container's environment sets its own.
+    env = {**process_limits.for_way("platforms").environment(), **os.environ,
+           "PYTHONPATH": str(HERE), "NO_COLOR": "1", "AUTOGRADER_HANDIN": "copy"}
     shared = isolate(target, env)
     if shared and uids.isolating():
         print(f"warning: the student's code runs as root in namespaces of its own, or not at "
@@ -179,8 +184,7 @@ def autolab(handin: Path) -> int:
         print(done.stderr[-2000:])
     lines = done.stdout.strip().splitlines()
     if not lines or not lines[-1].startswith('{"scores"'):
-        sys.path.insert(0, str(HERE))              # Autolab needs a scores line, even now
-        from autograder.grader.rubric import Rubric
+        # Autolab needs a scores line, even now
         print(json.dumps({"scores": {p.name: 0.0 for p in Rubric().parts}}))
     return 0
 
