@@ -1,12 +1,13 @@
 """The rubric is the one source of points and parts: every text that repeats them must agree.
 
-The README's points table, the student writeup's headings and the sandbox's example labels
-are written by hand for readability; these tests fail as soon as one drifts from
+The README's points table, the student writeup's headings, the sandbox's example labels and
+the instructors' guide's batch limits are written by hand for readability; these tests fail as soon as one drifts from
 autograder/rubric.toml.
 """
 import re
 from typing import Dict, List
 
+from autograder.grader import process_limits
 from autograder.grader.rubric import Part, Rubric
 from kit.paths import ROOT, SOLUTION, STUDENT_README
 
@@ -83,3 +84,12 @@ def test_needs_and_optional_must_name_what_the_rubric_has(tmp_path):
         assert broken != text
         with pytest.raises(ValueError, match=said):
             Rubric(path)
+
+
+def test_instructors_guide_quotes_the_batch_limits_of_the_rubric():
+    """docs/instructors.md gives grade-batch's defaults; its limits are [limits] batch."""
+    text = " ".join((ROOT / "docs" / "instructors.md").read_text().split())
+    quoted = dict(re.findall(r"`--(memory-mb|file-mb|max-processes) (\d+)`", text))
+    batch = process_limits.for_way("batch", RUBRIC)
+    assert quoted == {"memory-mb": str(batch.memory_mb), "file-mb": str(batch.file_mb),
+                      "max-processes": str(batch.max_processes)}, quoted

@@ -12,7 +12,6 @@ import os
 from dataclasses import dataclass, fields
 from typing import Dict, Optional
 
-from autograder.common.paths import RUBRIC_FILE
 from autograder.grader.rubric import Rubric
 
 WAYS = ("local", "platforms", "batch")
@@ -32,18 +31,20 @@ class ProcessLimits:
 
 
 def for_way(way: str, rubric: Optional[Rubric] = None) -> ProcessLimits:
-    """The limits of ``way`` (one of ``WAYS``) as ``rubric`` (the repository's) sets them."""
-    table = (rubric or Rubric()).limits
+    """The limits of ``way`` (one of ``WAYS``) as ``rubric`` (the repository's) sets them;
+    a ValueError naming the table when a way before it, or it, is incomplete."""
+    rubric = rubric or Rubric()
+    table = rubric.limits
     unknown = sorted(set(table) - set(WAYS))
     if unknown:
-        raise ValueError(f"{RUBRIC_FILE}: [limits] has {unknown}: expected {', '.join(WAYS)}")
+        raise ValueError(f"{rubric.path}: [limits] has {unknown}: expected {', '.join(WAYS)}")
+    names = sorted(f.name for f in fields(ProcessLimits))
     values: Dict[str, int] = {}
     for step in WAYS[:WAYS.index(way) + 1]:
         values.update(table.get(step, {}))
-    names = [f.name for f in fields(ProcessLimits)]
-    if sorted(values) != sorted(names) or not all(type(v) is int for v in values.values()):
-        raise ValueError(f"{RUBRIC_FILE}: [limits] {way} (with the ways before it) must set "
-                         f"{', '.join(names)}, each a whole number; it sets {values}")
+        if sorted(values) != names or not all(type(v) is int for v in values.values()):
+            raise ValueError(f"{rubric.path}: [limits] {step} (with the ways before it) must "
+                             f"set {', '.join(names)}, each a whole number; it sets {values}")
     return ProcessLimits(**values)
 
 

@@ -37,6 +37,7 @@ class Part:
 
 class Rubric:
     def __init__(self, path: Path = RUBRIC_FILE) -> None:
+        self.path = Path(path)
         with open(path, "rb") as handle:
             raw = tomllib.load(handle)
         # [tracks]: optional groups of parts, each switched on (true) or off (false).
