@@ -21,10 +21,10 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.common import mnist_data
+from autograder.common import mnist_data, mnist_network
 from autograder.grader import mnist_model, reference, training_check
 from autograder.grader.compare import check_equal, fail
-from autograder.grader.mnist_model import ARCHITECTURE
+from autograder.common.mnist_network import ARCHITECTURE
 
 pytestmark = pytest.mark.mnist
 
@@ -34,8 +34,8 @@ EPOCHS = 3
 N_VALIDATIONS = 18         # 3 epochs x 600 batches, one validation per 100 batches
 AGREEMENT = 2e-3           # the last reported accuracy vs the grader's own (20 images)
 WHAT = "hw1/mnist.py mnist()"
-HINT_STRUCTURE = ("mnist() builds Sequential(Linear(784, 20), BatchNorm1d(20), ReLU(), "
-                  "Linear(20, 10)) and passes it to train(model, optimizer, criterion, ...).")
+HINT_STRUCTURE = (f"mnist() builds {mnist_network.model_text()} and passes it to "
+                  "train(model, optimizer, criterion, ...).")
 
 
 @functools.lru_cache(maxsize=1)

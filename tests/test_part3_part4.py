@@ -10,9 +10,10 @@ import hashlib
 import numpy as np
 import pytest
 
-from autograder.common import mnist_data
+from autograder.common import mnist_data, mnist_network
 from autograder.grader.hints import HINTS
 from conftest import Bug, check_bug, grade
+from kit.paths import SOLUTION
 
 MNIST, ADAM, FUNCTIONAL = "hw1/mnist.py", "mytorch/optim/adam.py", "mytorch/nn/functional.py"
 
@@ -136,6 +137,14 @@ def test_shipped_data_is_the_documented_split():
     assert train_x.shape == (60000, 784) and val_x.shape == (10000, 784)
     assert 0.0 <= train_x.min() and train_x.max() <= 1.0
     assert np.bincount(val_y).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def test_the_network_the_grader_names_is_the_one_the_reference_builds():
+    """The hint's model and the parameters the training check follows come from
+    mnist_network.ARCHITECTURE: the reference builds that model, whose parameters they are."""
+    assert f"model = {mnist_network.model_text()}" in (SOLUTION / MNIST).read_text()
+    assert mnist_network.PARAMETER_NAMES == ("0.weight", "0.bias", "1.gamma", "1.beta",
+                                             "3.weight", "3.bias")
 
 
 # ------------------------------------------------------------------------------ Part 4

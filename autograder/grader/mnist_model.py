@@ -10,16 +10,14 @@ from typing import Mapping
 
 import torch
 
-# The layers of hw1/mnist.py's model, in order: (kind, shape of the weight or of gamma).
-ARCHITECTURE = [("Linear", (20, 784)), ("BatchNorm1d", (20,)), ("ReLU", None),
-                ("Linear", (10, 20))]
+from autograder.common.mnist_network import ARCHITECTURE
 
 
 def forward(values: Mapping[str, torch.Tensor], x: torch.Tensor, eps: float,
             training: bool) -> torch.Tensor:
     """The logits (N, 10) of the images x: (N, 784).
 
-    ``values`` are named by layer index and attribute ("0.weight", "0.bias", "1.gamma",
+    ``values`` are named by layer index and attribute (mnist_network.py) ("0.weight", "0.bias", "1.gamma",
     "1.running_mean", ...); a vector may have any shape holding one number per feature.
     BatchNorm normalises with the statistics of the batch when ``training``, else with the
     running statistics, which only then are needed.

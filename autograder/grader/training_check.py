@@ -31,6 +31,7 @@ from typing import Dict, List
 import numpy as np
 import torch
 
+from autograder.common.mnist_network import PARAMETER_NAMES
 from autograder.grader import mnist_model, reference
 from autograder.grader.compare import fail
 
@@ -98,9 +99,6 @@ def check(record: dict, steps: int, eps: float, val_x: np.ndarray, val_y: np.nda
     check_displacement(record, names)
     for sample in record["samples"]:
         check_gradient(sample, eps, names)
-
-
-PARAMETER_NAMES = ("0.weight", "0.bias", "1.gamma", "1.beta", "3.weight", "3.bias")
 
 
 def _followed(record: dict, name: str) -> bool:

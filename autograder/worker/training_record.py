@@ -13,7 +13,8 @@ it sees to a ``TrainingRecord``, which keeps:
 - for each sampled step: the batch (images and labels), the parameters before it and the
   gradients it found.
 
-Parameters are named as the grader rebuilds the model: "0.weight", "1.gamma", ...
+Parameters are named as the grader rebuilds the model (autograder/common/mnist_network.py):
+"0.weight", "1.gamma", ...
 """
 from __future__ import annotations
 
@@ -21,8 +22,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
-PARAMETERS = {"Linear": ("weight", "bias"), "BatchNorm1d": ("gamma", "beta")}
-
+from autograder.common.mnist_network import PARAMETERS
 
 KEPT_DTYPES = ("float32", "float64", "int32", "int64")
 
