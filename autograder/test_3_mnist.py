@@ -22,9 +22,9 @@ import pytest
 import torch
 
 from autograder.common import mnist_data, mnist_network
+from autograder.common.mnist_network import ARCHITECTURE
 from autograder.grader import mnist_model, reference, training_check
 from autograder.grader.compare import check_equal, fail
-from autograder.common.mnist_network import ARCHITECTURE
 
 pytestmark = pytest.mark.mnist
 

@@ -73,7 +73,8 @@ def describe_error(error: BaseException, target: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--target", required=True)
-    # The grader always gives the limits (autograder/grader/process_limits.py); 0: none.
+    # The grader always gives the limits (autograder/grader/process_limits.py); a memory or
+    # process limit of 0 sets none.
     parser.add_argument("--memory-mb", type=int, required=True)
     parser.add_argument("--file-mb", type=int, required=True)
     parser.add_argument("--max-processes", type=int, required=True)
