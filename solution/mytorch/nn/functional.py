@@ -510,35 +510,31 @@ class Conv2dFunction(Function):
         ctx.cols = None
         if not ctx.x_requires_grad:
             return None, grad_weight, grad_bias, None, None
-        # col2im: one strided slice of xp per kernel offset (p, q), kH*kW additions in all.
-        # With stride 1 each addition runs along rows of xp. With a larger stride it writes
-        # every s-th pixel, which numpy does Wo numbers at a time; so the batch axis is moved
-        # last first (dL/dcols computed as (C*kH*kW, Ho*Wo*N)), and every addition moves runs
-        # of N numbers. The arithmetic is the same.
+        # col2im: one strided slice of xp per kernel offset (p, q), kH*kW additions in all, on
+        # dL/dcols and xp laid out as (A, kH, kW, Ho, Wo, B) and (A, Hp, Wp, B). With stride 1
+        # that is N, C, H, W as it is (A = N*C, B = 1): each addition runs along rows of xp.
+        # With a larger stride it writes every s-th pixel, which numpy does Wo numbers at a
+        # time; so the batch axis goes last (A = C, B = N: dL/dcols computed from the upstream
+        # gradient moved batch-last), and every addition moves runs of N numbers.
         wm_t = weight.data.reshape(o, -1).T                       # (C*kH*kW, O)
-        hp, wp = h + 2 * padding, w + 2 * padding
         if stride == 1:
             grad_cols = _GRAD_COLUMNS.take((n, c * kh * kw, ho * wo), grad_output.dtype)
             np.matmul(wm_t, g, out=grad_cols)
-            cols6 = grad_cols.reshape(n, c, kh, kw, ho, wo)
-            grad_xp = np.zeros((n, c, hp, wp), grad_output.dtype)
-            for p in range(kh):
-                for q in range(kw):
-                    grad_xp[:, :, p:p + ho, q:q + wo] += cols6[:, :, p, q]
-            grad_x = grad_xp[:, :, padding:padding + h, padding:padding + w]
+            cols6 = grad_cols.reshape(n * c, kh, kw, ho, wo, 1)
         else:
             g_last = np.ascontiguousarray(g.reshape(n, o, ho, wo).transpose(1, 2, 3, 0))
             grad_cols = _GRAD_COLUMNS.take((c * kh * kw, ho * wo * n), grad_output.dtype)
             np.matmul(wm_t, g_last.reshape(o, -1), out=grad_cols)
             cols6 = grad_cols.reshape(c, kh, kw, ho, wo, n)
-            grad_xp = np.zeros((c, hp, wp, n), grad_output.dtype)
-            for p in range(kh):
-                for q in range(kw):
-                    grad_xp[:, p:p + stride * ho:stride, q:q + stride * wo:stride] += \
-                        cols6[:, p, q]
-            grad_x = np.ascontiguousarray(
-                grad_xp[:, padding:padding + h, padding:padding + w].transpose(3, 0, 1, 2))
+        grad_xp = np.zeros((cols6.shape[0], h + 2 * padding, w + 2 * padding, cols6.shape[5]),
+                           grad_output.dtype)
+        for p in range(kh):
+            for q in range(kw):
+                grad_xp[:, p:p + stride * ho:stride, q:q + stride * wo:stride] += cols6[:, p, q]
         _GRAD_COLUMNS.give_back(grad_cols)
+        grad_x = grad_xp[:, padding:padding + h, padding:padding + w]      # crop the padding
+        grad_x = (grad_x.reshape(n, c, h, w) if stride == 1
+                  else np.ascontiguousarray(grad_x.transpose(3, 0, 1, 2)))
         return grad_x, grad_weight, grad_bias, None, None
         ### END SOLUTION
 
