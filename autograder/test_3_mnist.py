@@ -19,11 +19,10 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 
 from autograder.common import mnist_data, mnist_network
 from autograder.common.mnist_network import ARCHITECTURE
-from autograder.grader import mnist_model, reference, training_check
+from autograder.grader import mnist_model, training_check
 from autograder.grader.compare import check_equal, fail
 
 pytestmark = pytest.mark.mnist
@@ -98,23 +97,23 @@ def measured_accuracy(got: dict, validation: tuple) -> float:
     also have been earned: trained by train(), from a fresh start, by its gradients
     (training_check.py); otherwise no check of Part 3 scores."""
     check_architecture(got)
+    eps = batchnorm_eps(got["layers"])
     accuracy = grader_accuracy(got["layers"], *validation)
     if accuracy >= THRESHOLD:
-        training_check.check(got["training"], EPOCHS * BATCHES_PER_EPOCH,
-                             got["layers"][1]["eps"], *validation)
+        training_check.check(got["training"], EPOCHS * BATCHES_PER_EPOCH, eps, *validation)
     return accuracy
+
+
+def batchnorm_eps(layers: list) -> float:
+    return next(layer["eps"] for layer in layers if layer["kind"] == "BatchNorm1d")
 
 
 def grader_accuracy(layers: list, val_x: np.ndarray, val_y: np.ndarray) -> float:
     """The returned model, rebuilt in PyTorch float64 and evaluated (BatchNorm in eval mode);
     ``layers`` follow ARCHITECTURE (check_architecture)."""
-    values = {f"{index}.{name}": reference.tensor(value)
-              for index, layer in enumerate(layers) for name, value in layer.items()
-              if name not in ("kind", "eps")}
-    eps = next(layer["eps"] for layer in layers if layer["kind"] == "BatchNorm1d")
-    with torch.no_grad():
-        logits = mnist_model.forward(values, reference.tensor(val_x), eps, training=False)
-    return float((logits.argmax(dim=1).numpy() == val_y).mean())
+    values = {f"{index}.{name}": value for index, layer in enumerate(layers)
+              for name, value in layer.items() if name not in ("kind", "eps")}
+    return mnist_model.accuracy(values, val_x, val_y, batchnorm_eps(layers), training=False)
 
 
 @pytest.mark.check("accuracy")

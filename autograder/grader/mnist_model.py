@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from typing import Mapping
 
+import numpy as np
 import torch
 
 from autograder.common.mnist_network import ARCHITECTURE
+from autograder.grader import reference
 
 
 def forward(values: Mapping[str, torch.Tensor], x: torch.Tensor, eps: float,
             training: bool) -> torch.Tensor:
     """The logits (N, 10) of the images x: (N, 784).
 
-    ``values`` are named by layer index and attribute (mnist_network.py) ("0.weight", "0.bias", "1.gamma",
-    "1.running_mean", ...); a vector may have any shape holding one number per feature.
+    ``values`` are named by layer index and attribute (mnist_network.py: "0.weight",
+    "0.bias", "1.gamma", "1.running_mean", ...); a vector may have any shape holding one
+    number per feature.
     BatchNorm normalises with the statistics of the batch when ``training``, else with the
     running statistics, which only then are needed.
     """
@@ -36,6 +39,16 @@ def forward(values: Mapping[str, torch.Tensor], x: torch.Tensor, eps: float,
         else:
             x = torch.relu(x)
     return x
+
+
+def accuracy(values: Mapping[str, np.ndarray], val_x: np.ndarray, val_y: np.ndarray,
+             eps: float, training: bool) -> float:
+    """The fraction of ``val_x`` that the network with ``values`` (as ``forward`` names them)
+    classifies as ``val_y``, computed in float64 (``training``: as ``forward``)."""
+    params = {name: reference.tensor(value) for name, value in values.items()}
+    with torch.no_grad():
+        logits = forward(params, reference.tensor(val_x), eps, training)
+    return float((logits.argmax(dim=1).numpy() == val_y).mean())
 
 
 def _vector(values: Mapping[str, torch.Tensor], index: int, name: str) -> torch.Tensor:

@@ -58,14 +58,6 @@ def batch_gradient(before: Dict[str, np.ndarray], x: np.ndarray, y: np.ndarray,
     return {name: p.grad.numpy() for name, p in params.items()}
 
 
-def fresh_accuracy(initial: Dict[str, np.ndarray], val_x: np.ndarray, val_y: np.ndarray,
-                   eps: float) -> float:
-    params = {name: reference.tensor(value) for name, value in initial.items()}
-    with torch.no_grad():
-        logits = mnist_model.forward(params, reference.tensor(val_x), eps, training=True)
-    return float((logits.argmax(dim=1).numpy() == val_y).mean())
-
-
 def check(record: dict, steps: int, eps: float, val_x: np.ndarray, val_y: np.ndarray) -> None:
     """Fail (with what was found) unless ``record`` shows training as the module docstring
     says; ``steps``: the number of batches train() goes through."""
@@ -85,7 +77,7 @@ def check(record: dict, steps: int, eps: float, val_x: np.ndarray, val_y: np.nda
     if lost:
         fail(f"{WHAT}: {', '.join(lost)} changed without a gradient of its size at every step",
              "a parameter changes only by optimizer.step(), from its .grad")
-    accuracy = fresh_accuracy(record["initial"], val_x, val_y, eps)
+    accuracy = mnist_model.accuracy(record["initial"], val_x, val_y, eps, training=True)
     if accuracy > FRESH_ACCURACY:
         fail(f"{WHAT}: training did not start from a fresh model",
              f"at the first training batch the model already classified {100 * accuracy:.1f}% "
