@@ -673,12 +673,15 @@ def data_loader(arrays: List[np.ndarray], options: dict, epochs: int,
         loaders.append({"len": len(loader), "epochs": runs})
     return {"loaders": loaders}
 
+
+# ---------------------------------------------------------------------------- Part 5.8
 def toy_task(task: str, seed: int) -> dict:
     """Run the target's hw1/toys.py ``xor`` or ``moons`` (see toys_harness.py)."""
     from autograder.worker import toys_harness
     return toys_harness.run(task, seed)
 
 
+# ---------------------------------------------------------------------------- Part 5.9
 def _viz_expression(name: str, inputs: List[np.ndarray], requires_grad: List[bool]):
     """``expressions.<name>`` on student tensors, and the student's ``mytorch.viz``."""
     tensors = [_tensor(x, rg) for x, rg in zip(inputs, requires_grad)]

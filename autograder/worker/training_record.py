@@ -37,7 +37,6 @@ def _array(value: Any) -> Optional[np.ndarray]:
     return array if array.dtype.name in KEPT_DTYPES else array.astype(np.float64)
 
 
-
 class TrainingRecord:
     """See the module docstring; ``sampled``: the step numbers (1, 2, ...) to record."""
 
