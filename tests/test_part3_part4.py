@@ -165,7 +165,7 @@ PART4_BUGS = [
           "out = weight.data[:, :, ::-1, ::-1].reshape(o, -1) @ cols")],
         ("4",), {"conv2d": 5.0}, ("FAIL 4.2 Conv2d and Flatten [forward]", HINTS["conv2d_flipped"])),
     Bug("conv2d-col2im-overwrites",
-        [(FUNCTIONAL, "q:q + stride * wo:stride] += \\", "q:q + stride * wo:stride] = \\")],
+        [(FUNCTIONAL, "q:q + stride * wo:stride] += cols6", "q:q + stride * wo:stride] = cols6")],
         ("4.2",), {"conv2d": 8.0}, ("gradient of x", HINTS["conv2d_input_grad"])),
     Bug("conv2d-gradients-averaged",
         [(FUNCTIONAL, "(g @ ctx.cols.transpose(0, 2, 1)).sum(axis=0)",

@@ -526,15 +526,15 @@ class Conv2dFunction(Function):
             grad_cols = _GRAD_COLUMNS.take((c * kh * kw, ho * wo * n), grad_output.dtype)
             np.matmul(wm_t, g_last.reshape(o, -1), out=grad_cols)
             cols6 = grad_cols.reshape(c, kh, kw, ho, wo, n)
-        grad_xp = np.zeros((cols6.shape[0], h + 2 * padding, w + 2 * padding, cols6.shape[5]),
-                           grad_output.dtype)
+        hp, wp = h + 2 * padding, w + 2 * padding
+        grad_xp = np.zeros((cols6.shape[0], hp, wp, cols6.shape[5]), grad_output.dtype)
         for p in range(kh):
             for q in range(kw):
                 grad_xp[:, p:p + stride * ho:stride, q:q + stride * wo:stride] += cols6[:, p, q]
         _GRAD_COLUMNS.give_back(grad_cols)
-        grad_x = grad_xp[:, padding:padding + h, padding:padding + w]      # crop the padding
-        grad_x = (grad_x.reshape(n, c, h, w) if stride == 1
-                  else np.ascontiguousarray(grad_x.transpose(3, 0, 1, 2)))
+        grad_xp = (grad_xp.reshape(n, c, hp, wp) if stride == 1
+                   else np.ascontiguousarray(grad_xp.transpose(3, 0, 1, 2)))   # N, C, Hp, Wp
+        grad_x = grad_xp[:, :, padding:padding + h, padding:padding + w]
         return grad_x, grad_weight, grad_bias, None, None
         ### END SOLUTION
 
