@@ -108,3 +108,20 @@ def reference_mytorch(monkeypatch):
     import mytorch
     yield mytorch
     _forget_reference()
+
+
+def pyenv_python(version: str) -> Optional[str]:
+    """The real pythonX.Y executable (not a pyenv shim) from PATH or pyenv, if there is one."""
+    candidates = [shutil.which(f"python{version}")]
+    if shutil.which("pyenv"):
+        listed = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True)
+        candidates += [subprocess.run(["pyenv", "which", f"python{version}"], text=True,
+                                      capture_output=True,
+                                      env={**os.environ, "PYENV_VERSION": installed}).stdout.strip()
+                       for installed in listed.stdout.split() if installed.startswith(version + ".")]
+    for candidate in filter(None, candidates):
+        real = os.path.realpath(candidate)
+        if "shims" not in Path(real).parts and subprocess.run(
+                [real, "-c", "pass"], capture_output=True).returncode == 0:
+            return real
+    return None

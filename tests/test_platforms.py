@@ -19,6 +19,7 @@ from autograder.grader.rubric import Rubric
 from autograder.grader import import_policy, visibility
 from kit.paths import HANDOUT, SOLUTION
 from kit.platforms import builders
+from conftest import pyenv_python
 from kit.textpatch import replace_once
 
 RUBRIC = Rubric()
@@ -303,23 +304,6 @@ def run_installer(tmp_path: Path, python3: str, **env) -> subprocess.CompletedPr
         capture_output=True, text=True, timeout=300,
         env={"PATH": str(bin_dir), "APT_LOG": str(tmp_path / "apt.log"), "HOME": str(tmp_path),
              "MYTORCH_VENV": str(tmp_path / "venv"), "MYTORCH_SETUP_DRY_RUN": "1", **env})
-
-
-def pyenv_python(version: str) -> Optional[str]:
-    """The real pythonX.Y executable (not a pyenv shim) from PATH or pyenv, if there is one."""
-    candidates = [shutil.which(f"python{version}")]
-    if shutil.which("pyenv"):
-        listed = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True)
-        candidates += [subprocess.run(["pyenv", "which", f"python{version}"], text=True,
-                                      capture_output=True,
-                                      env={**os.environ, "PYENV_VERSION": installed}).stdout.strip()
-                       for installed in listed.stdout.split() if installed.startswith(version + ".")]
-    for candidate in filter(None, candidates):
-        real = os.path.realpath(candidate)
-        if "shims" not in Path(real).parts and subprocess.run(
-                [real, "-c", "pass"], capture_output=True).returncode == 0:
-            return real
-    return None
 
 
 def assert_venv_and_dry_run(tmp_path: Path, done: subprocess.CompletedProcess) -> None:

@@ -76,14 +76,14 @@ def _backward_of(node, target: str) -> dict:
     """The Function's backward: qualified name, and its file:line when it is the student's."""
     function_cls = getattr(node, "_forward_cls", None)
     backward = getattr(function_cls, "backward", None)
-    if backward is None:
+    code = getattr(backward, "__code__", None)
+    if code is None:                    # no backward, or not a plain function: name it only
         return {"function": f"{getattr(node, 'function_name', type(node).__name__)}.backward",
                 "file": "", "line": 0}
-    code = backward.__code__
     path = os.path.realpath(code.co_filename)
     target = os.path.realpath(target)
     inside = path.startswith(target + os.sep)
-    return {"function": code.co_qualname,
+    return {"function": backward.__qualname__,
             "file": os.path.relpath(path, target) if inside else "",
             "line": _def_line(backward) if inside else 0}
 

@@ -66,8 +66,12 @@ def describe_error(error: BaseException, target: str) -> dict:
                 location["function"] = qualified_name(tb.tb_frame)
             tb = tb.tb_next
     from autograder.worker import blame
+    try:
+        blamed = blame.wrong_shape(error, target)
+    except Exception:                   # noqa: BLE001 - a graph too odd to read: plain message
+        blamed = None
     return {"type": type(error).__name__, "message": str(error)[:2000], "location": location,
-            "wrong_shape": blame.wrong_shape(error, target)}
+            "wrong_shape": blamed}
 
 
 def main() -> None:
