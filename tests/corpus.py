@@ -11,6 +11,7 @@ import functools
 import io
 import shutil
 import tarfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Optional
@@ -51,6 +52,46 @@ def tar_of(tree: Path, archive: Path, mode: str = "w") -> None:
             if (tree / name).is_dir():
                 tar.add(tree / name, arcname=name,
                         filter=lambda info: None if "__pycache__" in info.name else info)
+
+
+def zip_of(tree: Path, path: Path, prefix: str = "") -> None:
+    """A zip of ``tree``'s mytorch/ and hw1/, as a student's file manager would make it."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as handle:
+        for name in ("mytorch", "hw1"):
+            for file in sorted((tree / name).rglob("*")):
+                if "__pycache__" not in file.parts:
+                    handle.write(file, prefix + str(file.relative_to(tree)))
+
+
+def project_copy(tree: Path, where: Path) -> None:
+    """The student's project folder at ``where``: mytorch/, hw1/ and what the bundle has
+    beside them (a grade.sh, a .venv whose python is a link, as the writeup makes it)."""
+    for name in ("mytorch", "hw1"):
+        shutil.copytree(tree / name, where / name, ignore=shutil.ignore_patterns("__pycache__"))
+    (where / "grade.sh").write_text("#!/bin/sh\n")
+    (where / ".venv" / "bin").mkdir(parents=True)
+    (where / ".venv" / "bin" / "python").symlink_to("/usr/bin/python3")
+
+
+# Every shape a Gradescope submission of ``tree`` arrives in, written into ``submission``
+# (/autograder/submission; grading-formats.md, "Where hand-ins come from"). Autolab renames
+# whatever file is uploaded to handin.tar: ARCHIVE_SHAPES are those files.
+ARCHIVE_SHAPES = {
+    "tar": lambda tree, path: tar_of(tree, path),
+    "tar.gz": lambda tree, path: tar_of(tree, path, "w:gz"),
+    "zip": lambda tree, path: zip_of(tree, path),
+    "zip of the project folder": lambda tree, path: zip_of(tree, path, "mytorch-handout/"),
+}
+UPLOAD_SHAPES = {
+    "folders": lambda tree, sub: project_copy(tree, sub),
+    "unpacked zip of the project folder": lambda tree, sub: project_copy(tree, sub / "mytorch-handout"),
+    "repository": lambda tree, sub: (project_copy(tree, sub), (sub / "README.md").write_text("x\n"),
+                                     (sub / ".git" / "objects").mkdir(parents=True)),
+    "handin.tar": lambda tree, sub: (sub.mkdir(), tar_of(tree, sub / "handin.tar")),
+    "handin.tar.gz": lambda tree, sub: (sub.mkdir(), tar_of(tree, sub / "handin.tar.gz", "w:gz")),
+    "zip kept as a file": lambda tree, sub: (sub.mkdir(), zip_of(tree, sub / "mytorch.zip",
+                                                                 "mytorch-handout/")),
+}
 
 
 def variant(work: Path, name: str, source: Path = SOLUTION) -> Path:

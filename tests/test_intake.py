@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import stat
 import subprocess
 import tarfile
@@ -17,14 +18,7 @@ from kit.intake import archive
 from kit.paths import SOLUTION
 
 
-def zip_of(tree: Path, path: Path, prefix: str = "") -> None:
-    """A zip of ``tree``'s mytorch/ and hw1/, as a student's file manager would make it."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as handle:
-        for name in archive.KEPT_DIRECTORIES:
-            for file in sorted((tree / name).rglob("*")):
-                if "__pycache__" in file.parts:
-                    continue
-                handle.write(file, prefix + str(file.relative_to(tree)))
+zip_of = corpus.zip_of
 
 
 def wrapped_tar(tree: Path, path: Path, top: str, mode: str = "w") -> None:
@@ -79,13 +73,27 @@ def test_a_single_top_level_folder_is_unwrapped(tmp_path, kind):
     assert any("unwrapped the top-level folder mytorch-handout/" in n for n in result.notes)
 
 
-def test_two_top_level_folders_are_not_unwrapped(tmp_path):
+def test_two_folders_holding_mytorch_are_refused_by_name(tmp_path):
     path = tmp_path / "two.tar"
     with tarfile.open(path, "w") as tar:
         corpus._add_bytes(tar, "a/mytorch/__init__.py")
         corpus._add_bytes(tar, "b/mytorch/__init__.py")
-    with pytest.raises(archive.BadArchive, match="no mytorch/ directory"):
+    with pytest.raises(archive.BadArchive, match=r"more than one folder holds a mytorch/ "
+                                                 r"\('a/', 'b/'\); hand in one project"):
         extracted(path, tmp_path)
+
+
+def test_the_wrapper_is_unwrapped_beside_other_top_level_files(tmp_path):
+    """A zip of a repository: README.md and .gitignore beside the project folder."""
+    path = tmp_path / "repo.zip"
+    zip_of(SOLUTION, path, prefix="mytorch-handout/")
+    with zipfile.ZipFile(path, "a") as handle:
+        handle.writestr("README.md", b"my repo\n")
+        handle.writestr("data/notes.txt", b"x\n")
+    result, destination = extracted(path, tmp_path)
+    assert solution_files() <= set(result.files)
+    assert "unwrapped the top-level folder mytorch-handout/" in result.notes[0]
+    assert "ignored 2 file(s) outside mytorch/ and hw1/" in result.notes[1]
 
 
 def _zip_member(handle: zipfile.ZipFile, name: str, data: bytes = b"x = 1\n", mode: int = 0) -> None:
@@ -237,3 +245,95 @@ def test_a_missing_destination_is_made(tmp_path):
     corpus.tar_of(SOLUTION, tmp_path / "a.tar")
     result = archive.extract(tmp_path / "a.tar", tmp_path / "new" / "folder")
     assert solution_files() <= set(result.files)
+
+
+# ------------------------------------------------------------------ folders (Gradescope uploads)
+def project_folder(where: Path, wrapper: str = "") -> Path:
+    """The project folder uploaded as ``where``, or inside it as ``where/wrapper``."""
+    corpus.project_copy(SOLUTION, where / wrapper if wrapper else where)
+    return where
+
+
+@pytest.mark.parametrize("shape", ["flat", "wrapped", "repository"])
+def test_a_folder_is_read_in_every_shape(tmp_path, shape):
+    upload = tmp_path / "submission"
+    project_folder(upload, "" if shape == "flat" else "mytorch-handout")
+    if shape == "repository":                   # a GitHub upload: a README and .git beside
+        (upload / "README.md").write_text("# my MyTorch\n")
+        for i in range(3000):                   # more than max_members, never listed
+            (upload / "mytorch-handout" / ".git" / f"{i:02x}"[:2]).mkdir(parents=True,
+                                                                        exist_ok=True)
+            (upload / "mytorch-handout" / ".git" / f"{i:02x}"[:2] / str(i)).write_bytes(b"o")
+    result, destination = extracted(upload, tmp_path)
+    assert solution_files() <= set(result.files)
+    assert (destination / "hw1/mnist.py").read_bytes() == (SOLUTION / "hw1/mnist.py").read_bytes()
+    assert sorted(os.listdir(destination)) == ["hw1", "mytorch"]
+    assert stat.S_IMODE((destination / "mytorch/tensor.py").stat().st_mode) == 0o644
+    assert ("unwrapped the top-level folder mytorch-handout/" in " ".join(result.notes)) \
+        == (shape != "flat")
+
+
+@pytest.mark.parametrize("name", ["handin.tar", "handin.tar.gz", "project.zip"])
+def test_an_archive_kept_as_a_file_in_the_upload_is_read(tmp_path, name):
+    upload = tmp_path / "submission"
+    upload.mkdir()
+    if name.endswith(".zip"):
+        zip_of(SOLUTION, upload / name, prefix="mytorch-handout/")
+    else:
+        corpus.tar_of(SOLUTION, upload / name, "w:gz" if name.endswith(".gz") else "w")
+    (upload / "notes.txt").write_text("hi\n")
+    result, _ = extracted(upload, tmp_path)
+    assert solution_files() <= set(result.files)
+
+
+def test_among_several_archives_the_handin_is_chosen_or_the_upload_refused(tmp_path):
+    upload = tmp_path / "submission"
+    upload.mkdir()
+    corpus.tar_of(SOLUTION, upload / "handin.tar")
+    corpus.tar_of(SOLUTION, upload / "old.tar")
+    assert solution_files() <= set(extracted(upload, tmp_path)[0].files)
+    (upload / "handin.tar").rename(upload / "new.tar")
+    with pytest.raises(archive.BadArchive, match=r"several archives \('new.tar', 'old.tar'\)"):
+        archive.extract(upload, tmp_path / "again")
+
+
+@pytest.mark.parametrize("link", ["hw1", "mytorch/nn", "mytorch/tensor.py", "mytorch-handout"])
+def test_a_folder_with_a_link_in_what_is_graded_is_refused_and_nothing_is_read(tmp_path, link):
+    """A link to the grader's files (``hw1`` -> the hidden tests) is never followed."""
+    secret = tmp_path / "grader"
+    secret.mkdir()
+    (secret / "test_hidden.py").write_text("SECRET = 1\n")
+    upload = tmp_path / "submission"
+    project_folder(upload, "mytorch-handout" if link == "mytorch-handout" else "")
+    place = upload / link
+    if link == "mytorch-handout":
+        shutil.move(str(place), str(tmp_path / "elsewhere"))
+        os.symlink(tmp_path / "elsewhere", place)
+    else:
+        shutil.rmtree(place) if place.is_dir() else place.unlink()
+        os.symlink(secret, place)
+    destination = tmp_path / "out"
+    with pytest.raises(archive.BadArchive) as refused:
+        archive.extract(upload, destination)
+    assert str(refused.value).startswith(f"unsafe hand-in, nothing was extracted: '{link}': "
+                                         "a symbolic link (to ")
+    assert not list(destination.rglob("test_hidden.py")) and os.listdir(destination) == []
+
+
+def test_a_fifo_in_the_folder_is_refused_without_being_opened(tmp_path):
+    upload = project_folder(tmp_path / "submission")
+    os.mkfifo(upload / "mytorch" / "pipe.py")
+    with pytest.raises(archive.BadArchive, match="device file or FIFO"):
+        extracted(upload, tmp_path)
+
+
+def test_an_upload_without_mytorch_says_what_it_holds_and_what_to_upload(tmp_path):
+    upload = tmp_path / "submission"
+    (upload / "code").mkdir(parents=True)
+    (upload / "code" / "tensor.py").write_text("x = 1\n")
+    (upload / "answers.pdf").write_bytes(b"%PDF")
+    with pytest.raises(archive.BadArchive) as refused:
+        extracted(upload, tmp_path)
+    assert str(refused.value) == (
+        "no mytorch/ folder in the hand-in (it holds 'answers.pdf', 'code'); hand in the "
+        "handin.tar made by ./create_tarball.sh, or your project folder with mytorch/ and hw1/")

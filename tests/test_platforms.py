@@ -1,6 +1,7 @@
 """The Gradescope and Autolab bundles, run locally in fake platform layouts."""
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -17,7 +18,7 @@ import pytest
 import corpus
 from autograder.grader.rubric import Rubric
 from autograder.grader import import_policy, visibility
-from kit.paths import HANDOUT, SOLUTION
+from kit.paths import HANDOUT, ROOT, SOLUTION
 from kit.platforms import builders
 from conftest import pyenv_python
 from kit.textpatch import replace_once
@@ -186,6 +187,100 @@ def test_gradescope_bad_archive_scores_zero_with_a_reason(bundles, tmp_path):
     check_gradescope_schema(data)
     assert data["score"] == 0
     assert data["output"].startswith("Your hand-in could not be graded: not a tar archive")
+
+
+@pytest.mark.parametrize("shape", [s for s in corpus.UPLOAD_SHAPES if s != "handin.tar"])
+def test_gradescope_reads_every_upload_shape(bundles, tmp_path, shape):
+    """The handout, uploaded in each shape: graded (its stubs reported), never refused."""
+    data = run_gradescope(bundles["gradescope"], tmp_path / "autograder",
+                          lambda sub: corpus.UPLOAD_SHAPES[shape](HANDOUT, sub))
+    check_gradescope_schema(data)
+    assert data["score"] == 0 and "Not implemented yet" in data["output"], data["output"][:500]
+    assert "could not be graded" not in data["output"]
+
+
+def test_gradescope_refuses_an_upload_without_mytorch_in_one_message(bundles, tmp_path):
+    def submit(directory: Path) -> None:
+        (directory / "src").mkdir(parents=True)
+        (directory / "src" / "tensor.py").write_text("x = 1\n")
+    data = run_gradescope(bundles["gradescope"], tmp_path / "autograder", submit)
+    check_gradescope_schema(data)
+    assert data["score"] == 0 and len(data["tests"]) == sum(len(p.checks) for p in RUBRIC.parts)
+    assert data["output"] == ("Your hand-in could not be graded: no mytorch/ folder in the "
+                              "hand-in (it holds 'src'); hand in the handin.tar made by "
+                              "./create_tarball.sh, or your project folder with mytorch/ and hw1/")
+    for test in data["tests"]:
+        assert test["output"].startswith("0 points: not graded: the hand-in could not be read")
+        assert "Error" not in test["output"]
+
+
+@pytest.mark.parametrize("link", ["hw1", "mytorch"])
+def test_gradescope_never_follows_a_link_to_the_grader(bundles, tmp_path, link):
+    """A folder hand-in whose hw1 (or mytorch) is a link to the hidden tests: refused, and
+    nothing of them reaches results.json."""
+    def submit(directory: Path) -> None:
+        corpus.project_copy(HANDOUT, directory)
+        shutil.rmtree(directory / link)
+        (directory / link).symlink_to(directory.parent / "source" / "autograder" / "hidden")
+    data = run_gradescope(bundles["gradescope"], tmp_path / "autograder", submit)
+    check_gradescope_schema(data)
+    assert data["score"] == 0
+    assert data["output"].startswith("Your hand-in could not be graded: unsafe hand-in, nothing "
+                                     f"was extracted: '{link}': a symbolic link")
+    for secret in ("def test_", "test_hidden", "import "):
+        assert secret not in student_visible(data)
+
+
+@pytest.mark.slow
+def test_one_handin_scores_the_same_in_every_shape_on_every_path(bundles, tmp_path):
+    """Gradescope (every upload shape), Autolab's make, grade_local and the batch read a
+    hand-in through one intake: the same per-part scores for each shape. The hand-in is quick
+    to grade and has a score of its own: a wrong SGD and no Part 3 (no hw1/mnist.py nor
+    its notebook)."""
+    tree = corpus.variant(tmp_path, "fingerprint")
+    (tree / "hw1" / "mnist.py").unlink()
+    (tree / "hw1" / "mnist.ipynb").unlink()
+    replace_once(tree / "mytorch/optim/sgd.py", "param.data -= self.lr * param.grad.data",
+                 "param.data += self.lr * param.grad.data")
+    expected = {p.name: 0.0 if p.number in ("2.3", "3") else p.points for p in RUBRIC.parts}
+    seen = {}
+    for i, (shape, make) in enumerate(corpus.UPLOAD_SHAPES.items()):
+        data = run_gradescope(bundles["gradescope"], tmp_path / f"gradescope-{i}",
+                              lambda sub: make(tree, sub))
+        scores = dict.fromkeys(expected, 0.0)
+        for test in data["tests"]:
+            scores[test["tags"][0]] += test["score"]
+        seen[f"gradescope, {shape}"] = scores
+    handins = tmp_path / "handins"
+    handins.mkdir()
+    for i, (shape, make) in enumerate(corpus.ARCHIVE_SHAPES.items()):
+        make(tree, handins / f"s{i}{'.zip' if 'zip' in shape else '.tar'}")
+        lines = run_autolab(bundles, tmp_path / f"autolab-{i}", handins / f"s{i}"
+                            f"{'.zip' if 'zip' in shape else '.tar'}")
+        seen[f"autolab, {shape}"] = json.loads(lines[-1])["scores"]
+    corpus.project_copy(tree, handins / "folder" / "mytorch-handout")
+    done = subprocess.run([sys.executable, str(builders.IMAGE_DIR / "grade_local.py"),
+                           str(bundles["autolab"][0]), str(handins), str(tmp_path / "local")],
+                          capture_output=True, text=True, timeout=1800)
+    assert done.returncode == 0, done.stderr
+    with open(tmp_path / "local" / "scores.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            seen[f"grade_local, {row['handin']}"] = {p: float(row[p]) for p in expected}
+    (handins / "folder" / "mytorch-handout" / ".venv" / "bin" / "python").unlink()
+    shutil.rmtree(handins / "folder")                  # the batch grades archives
+    graded = subprocess.run([sys.executable, "-m", "kit", "grade-batch", str(handins), "--out",
+                             str(tmp_path / "batch"), "--hidden", "--jobs", "2", "--no-progress"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=1800,
+                            stdin=subprocess.DEVNULL)
+    assert graded.returncode == 0, graded.stderr
+    with open(tmp_path / "batch" / "grades.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            seen[f"batch, {row['student_id']}"] = {
+                p.name: float(row[f"{p.number} {p.name}"]) for p in RUBRIC.parts}
+    assert len(seen) == 6 + 4 + 5 + 4
+    different = {path: {k: v for k, v in scores.items() if v != expected.get(k)}
+                 for path, scores in seen.items() if scores != expected}
+    assert different == {}, different
 
 
 def test_run_autograder_also_runs_from_source(bundles, tmp_path):

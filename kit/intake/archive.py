@@ -1,4 +1,8 @@
-"""Safe extraction of a student's hand-in: ``.tar``, ``.tar.gz``/``.tgz`` or ``.zip``.
+"""Safe extraction of a student's hand-in, in every shape students upload: ``.tar``,
+``.tar.gz``/``.tgz``, ``.zip``, or a folder (Gradescope unpacks an uploaded zip, and a
+GitHub/Bitbucket submission arrives as the repository's files), each with or without one
+wrapping folder. Every path reads a hand-in through ``extract`` (the batch, Gradescope,
+Autolab, grade_local), so they accept and refuse the same hand-ins.
 
 Standard library only, so the platform bundles ship this file as it is
 (``python3 -m kit.intake.archive handin.tar DEST``).
@@ -13,10 +17,16 @@ is not UTF-8) rejects the whole archive: a hand-in made by ``create_tarball.sh``
 contains one. Archives over the size or member-count limits are rejected too (tar/gzip/zip
 bombs; a zip member's real size is counted while it is decompressed, not taken from its
 header). Only ``mytorch/`` and ``hw1/`` are extracted; anything else is skipped and
-mentioned, and caches are dropped. When the archive holds a single top-level folder with
-``mytorch/`` inside (``mytorch-handout/mytorch/...``), that folder is unwrapped. Tar
-extraction then goes through tarfile's own ``data`` filter as a second line of defence; zip
-members are written by this module (regular files only, never a link, mode 0644).
+mentioned, and caches are dropped. When ``mytorch/`` is not at the top but inside exactly one
+top-level folder (``mytorch-handout/mytorch/...``), that folder is unwrapped. Tar extraction
+then goes through tarfile's own ``data`` filter as a second line of defence; zip members and
+a folder's files are written by this module (regular files only, never a link, mode 0644).
+
+A folder is read with the same policy, without following a symbolic link anywhere: a link
+among what would be graded (``hw1`` pointing at the grader's files) refuses the hand-in.
+Only its top two levels and the ``mytorch/`` and ``hw1/`` below them are read, so a
+repository's ``.git`` or data cost nothing. A folder with no ``mytorch/`` but one hand-in
+archive at its top (Gradescope keeps an uploaded ``handin.tar`` as a file) is that archive.
 """
 from __future__ import annotations
 
@@ -156,15 +166,17 @@ def _parts(name: str) -> List[str]:
 
 
 def _wrapper(entries: List[Entry]) -> Optional[str]:
-    """The single top-level folder to unwrap (``mytorch-handout``), or None."""
-    tops = {_parts(e.name)[0] for e in entries
-            if _parts(e.name) and not SKIPPED_NAMES & set(_parts(e.name))}
-    if len(tops) != 1 or tops & set(KEPT_DIRECTORIES):
+    """The top-level folder to unwrap (``mytorch-handout``): the one that holds ``mytorch/``
+    when ``mytorch/`` is not at the top; None when there is none."""
+    kept = [_parts(e.name) for e in entries if not SKIPPED_NAMES & set(_parts(e.name))]
+    if any(parts[:1] == ["mytorch"] for parts in kept):
         return None
-    (top,) = tops
-    if any(_parts(e.name)[1:2] == ["mytorch"] for e in entries):
-        return top
-    return None
+    holders = sorted({parts[0] for parts in kept if parts[1:2] == ["mytorch"]})
+    if len(holders) > 1:
+        raise BadArchive("more than one folder holds a mytorch/ ("
+                         + ", ".join(shown(h + "/") for h in holders[:5])
+                         + "); hand in one project")
+    return holders[0] if holders else None
 
 
 def _kept_name(name: str, wrapper: Optional[str]) -> Optional[str]:
@@ -223,30 +235,79 @@ class _Reader:
                     destination.joinpath(*entry.name.split("/")).chmod(
                         0o755 if entry.kind == "dir" else 0o644)
             return
-        total = 0
-        for entry in chosen:
-            target = destination.joinpath(*entry.name.split("/"))
-            if entry.kind == "dir":
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            written = 0
-            with self.zip.open(entry.source) as source, open(target, "wb") as sink:
-                while chunk := source.read(2 ** 16):
-                    written += len(chunk)
-                    total += len(chunk)
-                    if written > limits.max_member_mb * 2 ** 20:
-                        raise BadArchive(f"{shown(entry.name)} unpacks to more than the limit of "
-                                         f"{limits.max_member_mb:g} MB per file")
-                    if total > limits.max_total_mb * 2 ** 20:
-                        raise BadArchive(f"the archive unpacks to more than {limits.max_total_mb:g} MB")
-                    sink.write(chunk)
-            target.chmod(0o644)
+        _write_files(chosen, destination, limits, lambda entry: self.zip.open(entry.source))
+
+
+class _Folder:
+    """A hand-in uploaded as a folder, read like an archive; no symbolic link is followed."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def __enter__(self) -> "_Folder":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def entries(self, relative: str = ""):
+        """What is at the top, the ``mytorch/`` and ``hw1/`` one level down, and all below them."""
+        with os.scandir(self.root / relative if relative else self.root) as listing:
+            items = sorted(listing, key=lambda item: item.name)
+        for item in items:
+            name = f"{relative}/{item.name}" if relative else item.name
+            parts = _parts(name)
+            if len(parts) == 2 and not set(parts) & set(KEPT_DIRECTORIES):
+                continue                # inside another top-level folder: only finds a wrapper
+            mode = item.stat(follow_symlinks=False).st_mode
+            kind = ("symlink" if stat.S_ISLNK(mode) else "dir" if stat.S_ISDIR(mode) else
+                    "file" if stat.S_ISREG(mode) else
+                    "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode)
+                    else "special")
+            link = os.readlink(item.path) if kind == "symlink" else ""
+            yield Entry(name, kind, item.stat(follow_symlinks=False).st_size, link, name)
+            if kind == "dir" and not SKIPPED_NAMES & set(parts) and \
+                    (len(parts) < 2 or set(parts[:2]) & set(KEPT_DIRECTORIES)):
+                yield from self.entries(name)
+
+    def extract(self, chosen: List[Entry], destination: Path, limits: Limits) -> None:
+        def open_file(entry: Entry):
+            handle = os.open(self.root / entry.source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            if not stat.S_ISREG(os.fstat(handle).st_mode):          # changed since it was listed
+                os.close(handle)
+                raise BadArchive(f"{shown(entry.source)} is not a regular file")
+            return os.fdopen(handle, "rb")
+        _write_files(chosen, destination, limits, open_file)
+
+
+def _write_files(chosen: List[Entry], destination: Path, limits: Limits, open_member) -> None:
+    """Write ``chosen`` below ``destination`` (mode 0644), reading each file through
+    ``open_member(entry)`` and counting its real size against the limits."""
+    total = 0
+    for entry in chosen:
+        target = destination.joinpath(*entry.name.split("/"))
+        if entry.kind == "dir":
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        written = 0
+        with open_member(entry) as source, open(target, "wb") as sink:
+            while chunk := source.read(2 ** 16):
+                written += len(chunk)
+                total += len(chunk)
+                if written > limits.max_member_mb * 2 ** 20:
+                    raise BadArchive(f"{shown(entry.name)} unpacks to more than the limit of "
+                                     f"{limits.max_member_mb:g} MB per file")
+                if total > limits.max_total_mb * 2 ** 20:
+                    raise BadArchive(f"the archive unpacks to more than {limits.max_total_mb:g} MB")
+                sink.write(chunk)
+        target.chmod(0o644)
 
 
 def extract(archive: Path, destination: Path, limits: Limits = Limits(),
             stop: Optional[threading.Event] = None) -> Extracted:
-    """Extract the hand-in's mytorch/ and hw1/ into ``destination`` (made if missing).
+    """Extract the hand-in's mytorch/ and hw1/ into ``destination`` (made if missing);
+    ``archive`` is an archive file or a folder (the module's docstring).
 
     Raises BadArchive, with ``destination`` left as it was, when the archive is unreadable,
     unsafe, or takes more than the limits' time or memory to read (in a child process), and
@@ -315,11 +376,15 @@ def _child(limits: Limits, archive: Path, destination: Path) -> int:
 def _extract_here(archive: Path, destination: Path, limits: Limits) -> Extracted:
     """``extract``'s work, in this process."""
     archive = Path(archive)
-    if not archive.is_file():
+    if archive.is_dir():
+        inner = _archive_in_folder(archive)
+        if inner is not None:
+            return _extract_here(inner, destination, limits)
+    elif not archive.is_file():
         raise BadArchive(f"{archive.name} is not a file")
-    if archive.stat().st_size == 0:
+    elif archive.stat().st_size == 0:
         raise BadArchive("the archive is empty (0 bytes)")
-    with _Reader(archive) as reader:
+    with (_Folder(archive) if archive.is_dir() else _Reader(archive)) as reader:
         entries, total, problems = [], 0, []
         try:
             for entry in reader.entries():
@@ -340,10 +405,12 @@ def _extract_here(archive: Path, destination: Path, limits: Limits) -> Extracted
         except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
             raise BadArchive(f"the archive is damaged ({str(error)[:200]})") from None
         if problems:
-            raise BadArchive("unsafe archive, nothing was extracted: " + "; ".join(problems[:5])
+            raise BadArchive(f"unsafe {'hand-in' if archive.is_dir() else 'archive'}, nothing "
+                             "was extracted: " + "; ".join(problems[:5])
                              + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
         if not entries:
-            raise BadArchive("the archive contains no files")
+            raise BadArchive("the hand-in is empty" if archive.is_dir() else
+                             "the archive contains no files")
 
         wrapper = _wrapper(entries)
         result, chosen, skipped = Extracted(), [], []
@@ -368,9 +435,29 @@ def _extract_here(archive: Path, destination: Path, limits: Limits) -> Extracted
         except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
             raise BadArchive(f"the archive could not be extracted ({str(error)[:200]})") from None
     if not (Path(destination) / "mytorch").is_dir():
-        raise BadArchive("no mytorch/ directory in the archive; hand in the tar made by "
-                         "./create_tarball.sh (mytorch/ and hw1/ at the top level)")
+        tops = sorted({_parts(e.name)[0] for e in entries if _parts(e.name)})
+        found = ", ".join(shown(top) for top in tops[:8]) + (" ..." if len(tops) > 8 else "")
+        raise BadArchive(f"no mytorch/ folder in the {'hand-in' if archive.is_dir() else 'archive'}"
+                         f" (it holds {found}); hand in the handin.tar made by "
+                         "./create_tarball.sh, or your project folder with mytorch/ and hw1/")
     return result
+
+
+def _archive_in_folder(folder: Path) -> Optional[Path]:
+    """The hand-in archive a folder stands for: when it has no mytorch/ (at its top or one
+    level down), its one archive at the top (a ``handin.*`` among several); else None."""
+    listing = [p for p in sorted(folder.iterdir()) if p.name not in SKIPPED_NAMES]
+    if any(p.name == "mytorch" or (p.is_dir() and not p.is_symlink() and (p / "mytorch").exists())
+           for p in listing):
+        return None
+    archives = [p for p in listing if split_suffix(p.name) and p.is_file() and not p.is_symlink()]
+    if len(archives) > 1:
+        archives = [p for p in archives if split_suffix(p.name)[0].lower() == "handin"] or archives
+    if len(archives) > 1:
+        raise BadArchive("the hand-in holds several archives ("
+                         + ", ".join(shown(p.name) for p in archives[:5])
+                         + "); hand in one handin.tar made by ./create_tarball.sh")
+    return archives[0] if archives else None
 
 
 def main(argv: Optional[List[str]] = None) -> int:

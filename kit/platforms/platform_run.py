@@ -3,8 +3,11 @@
     python3 platform_run.py gradescope          # GRADESCOPE_ROOT (default /autograder)
     python3 platform_run.py autolab handin.tar  # in Autolab's job directory
 
-The hand-in is a ``handin.tar`` (extracted safely by ``kit/intake/archive.py``) or, on
-Gradescope, the uploaded ``mytorch/`` and ``hw1/`` folders. It is graded in a scratch directory
+The hand-in is read by ``kit/intake/archive.py``, as in a batch: on Autolab the file
+``handin.tar`` (a tar, a compressed tar or a zip, whatever its name), on Gradescope the
+uploaded files (folders, an unpacked zip with or without its wrapping folder, a repository,
+or an archive kept as a file). A hand-in it refuses is not graded: every part scores 0 and
+the student reads why, in one message. It is graded in a scratch directory
 by the bundled autograder (``python3 -m autograder``, hidden tests included when the bundle has
 them), run by this interpreter (the bundle's virtual environment: see setup.sh).
 
@@ -44,11 +47,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from autograder.common.paths import WORKER_FILES
 from autograder.grader import process_limits
+from autograder.grader.report import autolab_line, gradescope_results
 from autograder.grader.rubric import Rubric
+from autograder.grader.scoring import CheckResult, score_checks
 from kit.intake import archive
 from kit.isolation import uids
 
@@ -59,25 +64,25 @@ STARTED = time.monotonic()
 # stays under 8 minutes at one core (Gradescope's default limit is 10 minutes at half a vCPU;
 # Autolab's jobs are capped just under 15). bench/platform_limits.py measures it.
 DEFAULT_DEADLINE = 420.0
+# What each check of a hand-in that could not be read says (the reason is the top message).
+NOT_READ = "not graded: the hand-in could not be read (see the message at the top)"
 
 
-def prepare_target(submission: Path, work: Path) -> str:
-    """Put the hand-in's mytorch/ and hw1/ in ``work``; return a note for the student (or "")."""
-    work.mkdir(parents=True, exist_ok=True)
-    tars = [submission] if submission.is_file() else sorted(submission.glob("*.tar"))
-    if submission.is_dir() and (submission / "mytorch").is_dir():
-        for name in archive.KEPT_DIRECTORIES:
-            if (submission / name).is_dir():
-                shutil.copytree(submission / name, work / name, symlinks=True,
-                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        return ""
-    if not tars:
-        return "No mytorch/ folder and no handin.tar found in the submission."
+def prepare_target(submission: Path, work: Path) -> Tuple[bool, str]:
+    """Put the hand-in's mytorch/ and hw1/ in ``work``: (whether it can be graded, a note for
+    the student: why not, or what was left out)."""
     try:
-        extracted = archive.extract(tars[0], work)
+        extracted = archive.extract(submission, work)
     except archive.BadArchive as error:
-        return f"Your hand-in could not be graded: {error}"
-    return "\n".join(extracted.notes)
+        return False, f"Your hand-in could not be graded: {error}"
+    return True, "\n".join(extracted.notes)
+
+
+def zero_results(reason: str) -> List[CheckResult]:
+    """Every counted check at 0, for ``reason``: a hand-in that could not be graded."""
+    parts = Rubric().parts
+    return score_checks(parts, [], {p.number: reason for p in parts})
+
 
 
 def worker_runtime(directory: Path) -> Path:
@@ -149,18 +154,24 @@ def gradescope() -> int:
         private = Path(scratch) / "private"
         private.mkdir(mode=0o700)
         target = Path(scratch) / "target"
-        note = prepare_target(root / "submission", target)
-        done = run_grader(target, ["--json", str(private / "results.json")])
-        try:
-            data = json.loads((private / "results.json").read_text()) if done.returncode == 0 \
-                else None
-        except (OSError, ValueError):
-            data = None
-    print(done.stdout)
-    if not isinstance(data, dict):
-        data = {"score": 0.0, "tests": [], "visibility": "visible",
-                "output": "The autograder failed; please tell the course staff.\n"
-                          + done.stderr[-2000:]}
+        graded, note = prepare_target(root / "submission", target)
+        if graded:
+            done = run_grader(target, ["--json", str(private / "results.json")])
+            print(done.stdout)
+            try:
+                data = json.loads((private / "results.json").read_text()) \
+                    if done.returncode == 0 else None
+            except (OSError, ValueError):
+                data = None
+            if not isinstance(data, dict):
+                data = {"score": 0.0, "tests": [], "visibility": "visible",
+                        "output": "The autograder failed; please tell the course staff.\n"
+                                  + done.stderr[-2000:]}
+        else:
+            print(note)
+            data = gradescope_results(Rubric().parts, zero_results(NOT_READ),
+                                      time.monotonic() - STARTED)
+            data["output"] = ""
     if note:
         data["output"] = note + ("\n\n" + data["output"] if data.get("output") else "")
     handle, temporary = tempfile.mkstemp(dir=results.parent, prefix=".results.")
@@ -175,9 +186,12 @@ def autolab(handin: Path) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         os.chmod(scratch, 0o755)
         target = Path(scratch) / "target"
-        note = prepare_target(handin, target)
+        graded, note = prepare_target(handin, target)
         if note:
             print(note)
+        if not graded:
+            print(autolab_line(Rubric().parts, zero_results(NOT_READ)))
+            return 0
         done = run_grader(target, [])
     sys.stdout.write(done.stdout)
     if done.returncode != 0:
@@ -185,7 +199,7 @@ def autolab(handin: Path) -> int:
     lines = done.stdout.strip().splitlines()
     if not lines or not lines[-1].startswith('{"scores"'):
         # Autolab needs a scores line, even now
-        print(json.dumps({"scores": {p.name: 0.0 for p in Rubric().parts}}))
+        print(autolab_line(Rubric().parts, zero_results("the grader failed")))
     return 0
 
 
