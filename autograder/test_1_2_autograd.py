@@ -108,6 +108,18 @@ def test_backward_broadcast_graph(student, rng):
 
 
 @pytest.mark.check("backward")
+def test_backward_routes_by_parent_not_by_position(student, rng):
+    """A constant first operand: its gradient (summed to (3,)) must not reach a, which takes
+    the second one. An engine that pairs gradients with the inputs requiring grad, in order,
+    gives a the wrong one."""
+    check_expression(student, "constant_first", {"a": _positive(rng, 4, 3), "b": _positive(rng, 3)},
+                     [True, False], upstream=rng.normal(size=(4, 3)),
+                     what="autograd_engine.backward on c = b + a (b a constant, broadcast); "
+                          "out = log(c) + a",
+                     grad_hint=HINTS["route_by_parent"])
+
+
+@pytest.mark.check("backward")
 def test_grad_accumulates_across_backward_calls(student, rng):
     a, b = _positive(rng, 3, 3), _positive(rng, 3, 3)
     got = student.run("accumulate_across_calls", a=a, b=b)

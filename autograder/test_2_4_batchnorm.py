@@ -1,4 +1,5 @@
 """Part 2.4: BatchNorm1d in training mode (several batches) and in eval mode."""
+import numpy as np
 import pytest
 import torch
 
@@ -23,9 +24,11 @@ def run(request, student, rng):
     return scenario(student, rng, *request.param)
 
 
-def scenario(student, rng, m, features, eps, momentum, constant_feature=False, backward=True):
+def scenario(student, rng, m, features, eps, momentum, constant_feature=False, backward=True,
+             evaluate=False):
     """``backward=False``: the training batches run forward only (the eval check must not
-    depend on any backward, Sum.backward included)."""
+    depend on any backward, Sum.backward included); ``evaluate``: then eval() and one more
+    batch (the training check never runs eval mode)."""
     gamma, beta = rng.uniform(0.5, 1.5, size=features), rng.normal(size=features)
     # Features of different scales and offsets, so mean and variance both matter.
     scale, shift = rng.uniform(0.5, 3.0, size=features), rng.normal(size=features) * 2
@@ -36,7 +39,12 @@ def scenario(student, rng, m, features, eps, momentum, constant_feature=False, b
     upstreams = [rng.normal(size=(m, features)) for _ in range(N_BATCHES)]
     eval_x = rng.normal(size=(m, features)) * scale + shift
     got = student.run("batchnorm", gamma=gamma, beta=beta, batches=batches, upstreams=upstreams,
-                      eval_x=eval_x, eps=eps, momentum=momentum, backward=backward)
+                      eval_x=eval_x if evaluate else None, eps=eps, momentum=momentum,
+                      backward=backward)
+    for step in got["train"] + [got.get("eval", {})]:
+        for quantity in ("running_mean", "running_var"):
+            if quantity in step:
+                step[quantity] = per_feature(step[quantity])
 
     bn = torch.nn.BatchNorm1d(features, eps=eps, momentum=momentum, dtype=torch.float64)
     with torch.no_grad():
@@ -60,6 +68,15 @@ def scenario(student, rng, m, features, eps, momentum, constant_feature=False, b
     context = f"{N_BATCHES} training batches like " + context_of(x=batches[0])
     mistakes = batchnorm_mistakes(gamma, beta, batches, eval_x, eps, momentum)
     return got, {"train": steps, "eval": expected_eval, "mistakes": mistakes}, what, context
+
+
+def per_feature(values):
+    """A running statistic as one number per feature: kept as a (1, F) row (as the original
+    course's BatchNorm1d did) it broadcasts exactly as PyTorch's (F,) does, so it is read as
+    (F,); any other shape is left for the check to report."""
+    if values is not None and np.ndim(values) == 2 and np.shape(values)[0] == 1:
+        return np.reshape(values, -1)
+    return values
 
 
 def _mistakes_for(mistakes: dict, step, quantity: str) -> dict:
@@ -91,7 +108,7 @@ def test_train_mode_with_a_constant_feature(student, rng):
 @pytest.mark.check("eval")
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"m{c[0]}_f{c[1]}_eps{c[2]:g}_mom{c[3]:g}")
 def test_eval_mode(student, rng, case):
-    got, expected, what, context = scenario(student, rng, *case, backward=False)
+    got, expected, what, context = scenario(student, rng, *case, backward=False, evaluate=True)
     context += " (forward only)"
     what = f"{what} after eval()"
     mistakes = expected["mistakes"]

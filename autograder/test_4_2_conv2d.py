@@ -11,10 +11,13 @@ from autograder.grader.mistakes import conv2d_mistakes
 pytestmark = pytest.mark.conv2d
 
 # (N, C, H, W, out_channels, kernel, stride, padding): square and non-square inputs, one and
-# several channels, strides that do and do not divide the padded size, kernels of 1 to 5.
-CASES = [(2, 1, 5, 5, 1, 3, 1, 0), (2, 3, 7, 9, 4, 3, 1, 1), (3, 2, 8, 6, 5, 3, 2, 0),
-         (1, 4, 9, 11, 3, 5, 2, 2), (2, 3, 10, 7, 2, 2, 3, 1), (4, 2, 6, 6, 3, 1, 1, 0),
-         (1, 3, 12, 8, 6, 4, 2, 1)]
+# several channels, strides that do and do not divide the (padded) size, kernels of 1 to 5.
+# The forward and backward checks use no padding; zero padding is a check of its own, so
+# that a Conv2d without it (the original course's had none) loses that check alone.
+CASES = [(2, 1, 5, 5, 1, 3, 1, 0), (3, 2, 8, 6, 5, 3, 2, 0), (4, 2, 6, 6, 3, 1, 1, 0),
+         (1, 3, 9, 7, 2, 2, 3, 0), (2, 4, 9, 11, 3, 5, 2, 0)]
+PADDED = [(2, 3, 7, 9, 4, 3, 1, 1), (1, 4, 9, 11, 3, 5, 2, 2), (2, 3, 10, 7, 2, 2, 3, 1),
+          (1, 3, 12, 8, 6, 4, 2, 1)]
 
 
 def case_id(case) -> str:
@@ -72,6 +75,14 @@ def test_backward(student, rng, case):
 def test_backward_constant_input(student, rng, case):
     """x does not require grad (a first layer): weight and bias still get their gradients."""
     check_conv_backward(*conv_case(student, rng, case, backward=True, x_requires_grad=False))
+
+
+@pytest.mark.check("padding")
+@pytest.mark.parametrize("case", PADDED, ids=case_id)
+def test_padding(student, rng, case):
+    """Zero padding: forward, then backward (the padding cropped off the input's gradient)."""
+    test_forward(student, rng, case)
+    check_conv_backward(*conv_case(student, rng, case, backward=True))
 
 
 def check_conv_backward(got, expected, what, context, mistakes):

@@ -331,8 +331,8 @@ def build(directory: Path, work: Path, escape_to: Path) -> Dict[str, Expected]:
     tar_of(tree, directory / "violation_dunder_import.tar")
     expected["violation_dunder_import"] = Expected(0, "violation", "imports (via __import__) torch")
     tree = variant(work, "unused_import")          # never used, so it costs nothing at run time
-    replace_once(tree / "hw1/mnist.py", "from pathlib import Path\n",
-                 "from pathlib import Path\n" + UNUSED_TORCH)
+    replace_once(tree / "hw1/mnist.py", "from typing import List\n",
+                 "from typing import List\n" + UNUSED_TORCH)
     tar_of(tree, directory / "violation_unused_import.tar")
     expected["violation_unused_import"] = Expected(0, "violation", "hw1/mnist.py:")
     tree = variant(work, "utf7_import")            # a file Python reads as UTF-7

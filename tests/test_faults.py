@@ -174,8 +174,11 @@ def test_a_grader_error_is_graded_once_more_and_recorded_only_twice(tmp_path, mo
 def test_a_submission_timeout_scores_the_parts_that_finished():
     parts = RUBRIC.select(["2.2", "2.3"])
     relu, sgd = "autograder/test_2_2_relu.py::test_relu", "autograder/test_2_3_sgd.py::test_sgd"
-    messages = [{"collected": [[relu, "2.2", "relu"], [sgd, "2.3", "sgd"]]},
-                {"outcome": [relu, "2.2", "relu", True, "", 0.1]}]
+    at_zero = "autograder/test_2_2_relu.py::test_relu_derivative_at_zero"
+    messages = [{"collected": [[relu, "2.2", "relu"], [at_zero, "2.2", "at_zero"],
+                               [sgd, "2.3", "sgd"]]},
+                {"outcome": [relu, "2.2", "relu", True, "", 0.1]},
+                {"outcome": [at_zero, "2.2", "at_zero", True, "", 0.1]}]
     status, reason, results = scoring.score(messages, parts, True, 45)
     assert status == "timeout" and "45 s" in reason
     assert [r.points for r in results] == [10, 0]

@@ -18,9 +18,9 @@ from conftest import grade
 from kit.textpatch import replace_once
 
 
-def failure(got, expected, **options) -> str:
+def failure(got, expected, what: str = "the gradient checked", **options) -> str:
     with pytest.raises(GradingFailure) as error:
-        check_close(got, expected, what="the thing checked", context="x shape (2,)", **options)
+        check_close(got, expected, what=what, context="x shape (2,)", **options)
     return str(error.value)
 
 
@@ -28,7 +28,7 @@ def failure(got, expected, **options) -> str:
 def test_message_says_what_on_which_input_expected_got_and_errors():
     message = failure(np.array([1.0, 2.5, 3.0]), np.array([1.0, 2.0, 3.0]))
     lines = message.splitlines()
-    assert lines[0] == "the thing checked"
+    assert lines[0] == "the gradient checked"
     assert lines[1] == "  on: x shape (2,)"
     assert "at index (1,): expected 2, got 2.5" in message
     assert "1 of 3 values differ; max abs error 0.5, max rel error 0.25" in message
@@ -90,6 +90,14 @@ def test_shape_signatures_transposed_and_broadcast():
     larger = failure(np.zeros((5, 2, 3)), np.ones((2, 1)), hint=HINTS["unbroadcast"])
     assert "still has the broadcast shape (5, 2, 3)" in larger and "unbroadcast" in larger
     assert HINTS["shape_larger"] in failure(np.zeros((2, 4)), np.ones((2, 3)))
+
+
+def test_a_value_that_is_not_a_gradient_gets_no_unbroadcast_advice():
+    """BatchNorm's running_mean left as the whole batch: a reduction, not a gradient."""
+    batch = np.arange(12.0).reshape(3, 4)
+    message = failure(batch, batch.mean(axis=0), what="BatchNorm1d(4): running_mean")
+    assert "a sum or mean over the wrong axis, or one left out?" in message
+    assert "gradient" not in message and "unbroadcast" not in message
 
 
 def test_inputs_are_printed_when_small_and_summarised_when_large():

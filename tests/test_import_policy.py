@@ -59,8 +59,8 @@ def test_the_forbidden_list_is_autodiff_and_ml_libraries_only():
 
 
 def test_submission_policy_zeroes_every_part(solution_copy):
-    replace_once(solution_copy / "hw1/mnist.py", "from pathlib import Path\n",
-                 "from pathlib import Path\n" + UNUSED_TORCH)
+    replace_once(solution_copy / "hw1/mnist.py", "from typing import List\n",
+                 "from typing import List\n" + UNUSED_TORCH)
     verdict = import_policy.judge(solution_copy, RUBRIC.parts, RUBRIC)
     assert set(verdict.forfeited) == {p.number for p in RUBRIC.parts}
     assert verdict.summary.startswith("forbidden import: hw1/mnist.py:")
@@ -82,8 +82,8 @@ def test_a_clean_hand_in_costs_nothing_and_an_unknown_policy_is_refused(solution
 
 
 def test_grade_sh_reports_and_charges_an_unused_forbidden_import(solution_copy, tmp_path):
-    replace_once(solution_copy / "hw1/mnist.py", "from pathlib import Path\n",
-                 "from pathlib import Path\n" + UNUSED_TORCH)
+    replace_once(solution_copy / "hw1/mnist.py", "from typing import List\n",
+                 "from typing import List\n" + UNUSED_TORCH)
     results = tmp_path / "results.json"
     graded = grade("2.3", "--target", str(solution_copy), "--json", str(results))
     assert graded.returncode == 0, graded.stderr

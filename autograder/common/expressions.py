@@ -107,6 +107,12 @@ def reuse(ops, a, b):
 
 
 @expression
+def constant_first(ops, a, b):
+    c = b + a                  # b first: Add's two gradients differ (b is broadcast)
+    return {"out": c.log() + a, "c": c}
+
+
+@expression
 def ladder(ops, a, b):
     x = a + b
     for _ in range(8):
@@ -123,7 +129,7 @@ def relu(ops, a):
 @expression
 def relu_twice(ops, a, b):
     c = ops.relu(a) + b
-    return {"out": ops.relu(c) + ops.relu(ops.transpose(ops.transpose(a))), "c": c}
+    return {"out": ops.relu(c) + ops.transpose(ops.transpose(a)), "c": c}
 
 
 @expression

@@ -81,7 +81,8 @@ def check_close(got, expected, *, what: str, context: str = "", hint: str = "",
         if hint == HINTS["unbroadcast"] and got.size <= expected.size:
             hint = ""                   # the check's unbroadcast hint points the wrong way
         fail(what, f"expected shape {expected.shape}, got shape {got.shape}", context,
-             known_mistake(got, mistakes) or _hints(shape_hint(got, expected), hint))
+             known_mistake(got, mistakes) or _hints(shape_hint(got, expected, "gradient" in what),
+                                                    hint))
     bad = ~np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=False)
     if not bad.any():
         return
@@ -132,9 +133,10 @@ def known_mistake(got: np.ndarray, mistakes: Optional[Dict[str, np.ndarray]]) ->
     return ""
 
 
-def shape_hint(got: np.ndarray, expected: np.ndarray) -> str:
+def shape_hint(got: np.ndarray, expected: np.ndarray, gradient: bool = True) -> str:
     """Recognise a transposed result or a gradient left in the broadcast shape; otherwise
-    say which way the shape is off (hints.shape_mismatch)."""
+    say which way the shape is off (hints.shape_mismatch). A value that is not a gradient
+    (``gradient`` False: an output, a running statistic) gets no advice about unbroadcast."""
     if got.ndim == 2 and got.shape == expected.shape[::-1] and np.allclose(got.T, expected):
         return ("your result is the transpose of the right one: check the layout "
                 "(Linear.weight is (out_features, in_features)) and the order in a matmul.")
@@ -142,8 +144,12 @@ def shape_hint(got: np.ndarray, expected: np.ndarray) -> str:
         broadcast = np.broadcast_shapes(got.shape, expected.shape)
     except ValueError:
         broadcast = None
+    general = shape_mismatch(got.shape, expected.shape)
+    if not gradient and (broadcast == got.shape or general == HINTS["shape_larger"]):
+        return (f"your result has shape {got.shape} where {expected.shape} is due: a sum or "
+                "mean over the wrong axis, or one left out?")
     if broadcast != got.shape:
-        return shape_mismatch(got.shape, expected.shape)
+        return general
     summed = sum_to_shape(got, expected.shape)
     if summed.shape == expected.shape and np.allclose(summed, expected, rtol=RTOL, atol=ATOL):
         return ("your gradient has the right values but still has the broadcast shape "
@@ -169,9 +175,10 @@ def value_hint(got: np.ndarray, expected: np.ndarray) -> str:
 
 
 def _constant_ratio(got: np.ndarray, expected: np.ndarray) -> Optional[float]:
-    """c when got == c * expected everywhere (c != 1), else None."""
+    """c when got == c * expected everywhere (c != 1), else None; None for a single number,
+    which any wrong value is a multiple of (a scalar loss)."""
     nonzero = np.abs(expected) > 1e-9
-    if not nonzero.any():
+    if nonzero.sum() < 2:
         return None
     ratio = float(np.median(got[nonzero] / expected[nonzero]))
     if abs(ratio - 1.0) < 1e-6 or not np.isfinite(ratio):

@@ -15,6 +15,9 @@ HINTS = {
     "shape_rearranged": "the result has the right number of entries in another shape: a "
                         "transpose or reshape is missing or one too many (check the order of "
                         "the operands in a matmul).",
+    "route_by_parent": "backward returns one gradient per input of forward, in order: give "
+                       "the i-th to next_functions[i] and skip the None entries (constants), "
+                       "never pair the gradients with the inputs that require grad.",
     "accumulate": "a leaf reached along several paths gets the SUM of the gradients of all paths; "
                   "add to .grad (or to the pending gradient of a node), never overwrite it.",
     "grad_on_intermediate": "only leaves that require grad store .grad; intermediate results "
@@ -34,6 +37,8 @@ HINTS = {
               "wrong shape or values.",
     "relu": "the derivative of relu is 1 where the INPUT is positive, 0 elsewhere, times "
             "grad_output.",
+    "relu_in_place": "relu must leave its input as it was: compute into a new array "
+                     "(np.maximum(x, 0)), never x[x < 0] = 0 on the input's data.",
     "sgd": "SGD subtracts: W <- W - lr * grad, in place on .data, without building graph nodes "
            "and without changing .grad.",
     "momentum": "keep one velocity per parameter: v <- momentum * v - lr * grad; W <- W + v.",
@@ -45,6 +50,10 @@ HINTS = {
                      "log-probability, and return a 0-d tensor.",
     "log_sum_exp": "subtract the row maximum before exp (log-sum-exp shift); without it large "
                    "logits overflow to inf/nan.",
+    "log_of_underflow": "with large logits a probability underflows to 0, and log(p + eps) "
+                        "or a clip caps the loss: compute the log-probabilities directly, "
+                        "x - max - log(sum(exp(x - max))), and never take the log of a "
+                        "softmax.",
     "sequential": "Sequential.forward feeds each layer's output into the next layer.",
     # Part 4
     "adam": "keep m and v per parameter and one step counter t; bias-correct both "

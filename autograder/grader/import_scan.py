@@ -11,6 +11,11 @@ also when the import is never executed. It reads every ``.py`` file under ``myto
 - a string naming a forbidden module passed to ``exec``/``eval`` (``exec("import torch")``)
   and ``sys.modules["torch"]``.
 
+Code under a module-level ``if __name__ == "__main__":`` is not scanned: it never runs when
+the grader imports the module (a self-test that checks answers against PyTorch, as the
+writeup suggests), unless the module assigns ``__name__`` itself, and then it is scanned. Any
+import that does run is still refused by the runtime guard.
+
 A determined student can still hide a name (``"to" + "rch"``); the runtime guard covers that.
 ``python3 -m autograder.grader.import_scan DIR`` prints the findings in DIR (create_tarball.sh
 warns with them before a hand-in is packed).
@@ -76,7 +81,7 @@ def findings_in_source(source: Union[str, bytes], relative: str,
         return name.split(".")[0]
 
     found: List[Finding] = []
-    for node in ast.walk(tree):
+    for node in _nodes_that_may_run(tree):
         if isinstance(node, ast.Import):
             found += [Finding(relative, node.lineno, a.name, "imports")
                       for a in node.names if top(a.name) in banned]
@@ -98,6 +103,42 @@ def findings_in_source(source: Union[str, bytes], relative: str,
                     and isinstance(node.value, ast.Attribute) and node.value.attr == "modules"):
                 found.append(Finding(relative, node.lineno, value, "reaches sys.modules for"))
     return sorted(set(found), key=lambda f: (f.file, f.line, f.module))
+
+
+def _is_main_guard(node: ast.stmt) -> bool:
+    """``if __name__ == "__main__":`` (either order of the comparison)."""
+    test = getattr(node, "test", None)
+    if not (isinstance(node, ast.If) and isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, *test.comparators]
+    return (any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+            and any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides))
+
+
+def _assigns_name(tree: ast.AST) -> bool:
+    """Whether the module binds ``__name__`` anywhere (then a main guard may run on import)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == "__name__" and \
+                isinstance(node.ctx, (ast.Store, ast.Del)):
+            return True
+        if isinstance(node, (ast.Global, ast.Nonlocal)) and "__name__" in node.names:
+            return True
+    return False
+
+
+def _nodes_that_may_run(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node of the module but the bodies of its top-level main guards."""
+    guards = set() if _assigns_name(tree) else {
+        id(node) for node in getattr(tree, "body", []) if _is_main_guard(node)}
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        yield node
+        if id(node) in guards:
+            pending += [node.test, *node.orelse]
+        else:
+            pending.extend(ast.iter_child_nodes(node))
 
 
 def python_files(root: Path, directories: Sequence[str] = ("mytorch", "hw1")) -> Iterator[Path]:

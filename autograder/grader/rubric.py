@@ -21,6 +21,9 @@ class Part:
     # check (or "*") -> the checks its tests run through: "name" (a whole part) or "name.check"
     needs: Dict[str, List[str]] = field(default_factory=dict)
     track: str = ""          # the optional track the part belongs to ([tracks]); "" = always on
+    # checks of a convention PyTorch fixes but a correct design may choose otherwise (ReLU's
+    # derivative at 0): charged there alone, never a prerequisite of another part's check
+    conventions: List[str] = field(default_factory=list)
 
     @property
     def points(self) -> float:
@@ -46,7 +49,8 @@ class Rubric:
         self.all_parts: List[Part] = [
             Part(p["number"], p["name"], p["title"], {k: float(v) for k, v in p["checks"].items()},
                  list(p.get("functions", [])), list(p.get("optional", [])),
-                 {k: list(v) for k, v in p.get("needs", {}).items()}, p.get("track", ""))
+                 {k: list(v) for k, v in p.get("needs", {}).items()}, p.get("track", ""),
+                 list(p.get("conventions", [])))
                  for p in raw["part"]]
         unknown = sorted({p.track for p in self.all_parts if p.track} - set(self.tracks))
         if unknown:
@@ -83,6 +87,8 @@ class Rubric:
             if set(p.optional) - set(p.functions):
                 raise ValueError(f"{path}: part {p.number}: optional functions must also be "
                                  "listed in its functions")
+            if set(p.conventions) - set(p.checks):
+                raise ValueError(f"{path}: part {p.number}: conventions must name its checks")
 
     @property
     def total(self) -> float:

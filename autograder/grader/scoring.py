@@ -91,7 +91,8 @@ def _mark_failing_needs(results: List[CheckResult]) -> None:
     for r in results:
         needs = r.part.needs_of(r.check)
         names = [f"{o.part.number} [{o.check}]" for o in failing if o is not r
-                 and (o.part.name in needs or f"{o.part.name}.{o.check}" in needs)]
+                 and ((o.part.name in needs and o.check not in o.part.conventions)
+                      or f"{o.part.name}.{o.check}" in needs)]
         for outcome in r.tests:
             outcome.failing_needs = names if not outcome.passed else []
             outcome.blocked_part_fails = (not outcome.passed and bool(outcome.blocked_by) and

@@ -54,6 +54,9 @@ def from_reply(error: dict, function_parts: Dict[str, str]) -> StudentCodeError:
     return StudentCodeError(text, kind=kind, function=function, part=part, where=place)
 
 
+ENGINE_FUNCTION = "backward"          # autograd_engine.backward, as the rubric names it
+
+
 def _wrong_shape(blamed: dict, function_parts: Dict[str, str]) -> StudentCodeError:
     """A backward returned a gradient whose shape is not its input's: name that backward
     (not the given AccumulateGrad that noticed) and say which way the shape is off."""
@@ -62,6 +65,24 @@ def _wrong_shape(blamed: dict, function_parts: Dict[str, str]) -> StudentCodeErr
     place = f"{blamed['file']}:{blamed['line']}" if blamed.get("file") else ""
     where = ", ".join(item for item in (place, f"Part {part}" if part else "") if item)
     got, expected = tuple(blamed["grad_shape"]), tuple(blamed["input_shape"])
+    engine = ENGINE_FUNCTION
+    if not part and engine in function_parts and not blamed.get("routed"):
+        # A Function given complete in the handout returns the right shapes: the engine
+        # handed its gradient to another input.
+        text = (f"A gradient of shape {got} reached an input of shape {expected} from "
+                f"{function}, which the handout gives complete: your engine ({engine}, Part "
+                f"{function_parts[engine]}) handed it to the wrong input.\n"
+                f"hint: {HINTS['route_by_parent']}")
+        return StudentCodeError(text, kind="ValueError", function=engine,
+                                part=function_parts[engine], where="")
+    if blamed.get("routed"):
+        given, mine = blamed["routed"]
+        node = blamed["node"]
+        text = (f"{function}{f' ({where})' if where else ''} gave input {mine} of {node} the "
+                f"gradient {node}.backward returned for its input {given} (shape {got}, for "
+                f"an input of shape {expected}).\nhint: {HINTS['route_by_parent']}")
+        return StudentCodeError(text, kind="ValueError", function=function, part=part,
+                                where=place)
     text = (f"{function}{f' ({where})' if where else ''} returned a gradient of shape "
             f"{got} for an input of shape {expected}: backward returns, for each input, a "
             f"gradient of that input's shape.\nhint: {shape_mismatch(got, expected)}")

@@ -15,6 +15,8 @@ from typing import Optional
 
 import numpy as np
 
+from autograder.common.compat import qualified_name
+
 
 def wrong_shape(error: BaseException, target: str) -> Optional[dict]:
     """{"function", "file", "line", "grad_shape", "input_shape"} when ``error`` was raised by
@@ -27,12 +29,44 @@ def wrong_shape(error: BaseException, target: str) -> Optional[dict]:
         shapes = _shapes(frame, accumulate)
         if shapes is None:
             return None
+        grad = frame.f_locals.get(frame.f_code.co_varnames[1])
         for caller in reversed(frames[:depth]):
             node = _node_linking(caller.f_locals.values(), accumulate)
             if node is not None:
+                routed = _routed_from(caller.f_locals.values(), grad, node, accumulate)
+                if routed is not None:
+                    return {**_engine_of(caller, target), **routed, **shapes}
                 return {**_backward_of(node, target), **shapes}
         return None
     return None
+
+
+def _routed_from(values, grad, node, accumulate) -> Optional[dict]:
+    """When the engine handed this leaf the gradient that ``node``'s backward returned for
+    ANOTHER input (gradients paired with the inputs by position among those requiring
+    grad): {"routed": [that input's index, this leaf's index], "node": its Function}."""
+    nexts = list(node.next_functions)
+    mine = next(i for i, n in enumerate(nexts) if n is accumulate)
+    for value in values:
+        if isinstance(value, (list, tuple)) and len(value) == len(nexts) and \
+                value is not nexts and any(g is grad for g in value):
+            given = next(i for i, g in enumerate(value) if g is grad)
+            if given != mine:
+                function_cls = getattr(node, "_forward_cls", None)
+                return {"routed": [given, mine],
+                        "node": getattr(function_cls, "__name__", type(node).__name__)}
+    return None
+
+
+def _engine_of(frame, target: str) -> dict:
+    """The engine function running in ``frame``: its name, and its file:line when the student's."""
+    code = frame.f_code
+    path = os.path.realpath(code.co_filename)
+    target = os.path.realpath(target)
+    inside = path.startswith(target + os.sep)
+    return {"function": qualified_name(frame),
+            "file": os.path.relpath(path, target) if inside else "",
+            "line": code.co_firstlineno if inside else 0}
 
 
 def _frames(tb: Optional[TracebackType]) -> list:

@@ -2,7 +2,9 @@
 
 Runs inside the worker (see probes.mnist_training). It decides nothing: it reports what the
 student's code returned, the trained model's numbers (so that the grader can measure the
-accuracy itself), and a few facts observed while it trained. While training it draws a
+accuracy itself) and those of the model as ``validate`` last saw it (whatever the student's
+cadence, the last reported accuracy is that model's), and a few facts observed while it
+trained. It draws ``hw1/validation_accuracy.png`` from the returned accuracies. While training it draws a
 progress bar (tqdm) on stderr, which the grader forwards live to the student's terminal; when
 the grader's output is not a terminal (a log on Autolab or Gradescope, a pipe) it writes one
 plain line per validation instead of a bar redrawn with carriage returns.
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import time
 from pathlib import Path
 from typing import Any, List, Optional
 
@@ -33,7 +34,6 @@ from autograder.worker.training_record import TrainingRecord
 
 TOTAL_BATCHES = 1800          # 3 epochs x 600 batches of 100
 PLOT = Path("hw1") / "validation_accuracy.png"      # relative to the target (the cwd)
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def _modes(model: Any) -> List[bool]:
@@ -53,6 +53,7 @@ class TrainingMonitor:
         self.optimizers: List[Any] = []
         self.interactive = interactive
         self.model: Any = None
+        self.validated_layers: List[dict] = []     # the model as validate() last saw it
         self.in_validation = False
         self.facts = {"inputs_require_grad": False, "labels_require_grad": False,
                       "validated_in_train_mode": False, "trained_in_eval_mode": False,
@@ -91,6 +92,7 @@ class TrainingMonitor:
                 accuracy = validate(model, *args, **kwargs)
             finally:
                 self.in_validation = False
+            self.validated_layers = describe_model(model)
             with contextlib.suppress(TypeError, ValueError):
                 self.accuracy = float(accuracy)
                 self._show()
@@ -181,6 +183,35 @@ def describe_layer(layer: Any) -> dict:
     return {"kind": kind}
 
 
+def describe_model(model: Any) -> List[dict]:
+    """Every layer of ``model`` (describe_layer), in order."""
+    layers = list(getattr(model, "layers", []) or []) if model is not None else []
+    return [describe_layer(layer) for layer in layers]
+
+
+def draw_plot(accuracies: List[float]) -> None:
+    """hw1/validation_accuracy.png: the validation accuracy against the training batches."""
+    import matplotlib
+    matplotlib.use("Agg")               # write a file; never open a window
+    import matplotlib.pyplot as plt
+
+    batches = [100 * (k + 1) for k in range(len(accuracies))]
+    percent = [100.0 * a for a in accuracies]
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    axes.plot(batches, percent, marker="o")
+    axes.set_xlabel("training batches (100 images each)")
+    axes.set_ylabel("validation accuracy (%)")
+    axes.set_title("MyTorch MLP on MNIST: accuracy on the 10,000 validation images")
+    axes.grid(True, alpha=0.3)
+    if accuracies:
+        axes.annotate(f"final: {percent[-1]:.2f}%", xy=(batches[-1], percent[-1]),
+                      xytext=(-10, -30), textcoords="offset points", ha="right",
+                      arrowprops={"arrowstyle": "->"})
+    figure.tight_layout()
+    figure.savefig(PLOT, dpi=100)
+    plt.close(figure)
+
+
 def _setting(value: Any) -> float:
     """A layer setting stored as a float or as a Tensor (eps = Tensor(1e-5)), as a float."""
     return float(np.asarray(getattr(value, "data", value), dtype=np.float64))
@@ -199,19 +230,17 @@ def run(seed: int, columns: int, interactive: bool = True, sampled: tuple = ()) 
     train_x, train_y, val_x, val_y = mnist_data.load_mnist()       # float32 images
     module = notebook.load_mnist_module()         # hw1/mnist.py, or the notebook's cells
     probes.use_default_dtype(np.float32)          # float32 end to end, as a student trains
-    started = time.time()
     np.random.seed(seed)
     with TrainingMonitor(module, columns, interactive, tuple(sampled)) as monitor:
         returned = module.mnist(train_x, train_y, val_x, val_y)
         training = monitor.record.finish()
-    plot_written = (PLOT.is_file() and PLOT.stat().st_mtime >= started - 1
-                    and PLOT.read_bytes()[:8] == PNG_SIGNATURE)
-    model = monitor.model
-    layers = list(getattr(model, "layers", []) or []) if model is not None else []
-    return {"accuracies": _as_floats(returned) if returned is not None else None,
-            "returned_type": type(returned).__name__,
-            "model_seen": model is not None,
-            "layers": [describe_layer(layer) for layer in layers],
-            "plot_written": bool(plot_written),
+    accuracies = _as_floats(returned) if returned is not None else None
+    if accuracies:
+        with contextlib.suppress(Exception):    # noqa: BLE001 - a plot is not graded
+            draw_plot(accuracies)
+    return {"accuracies": accuracies, "returned_type": type(returned).__name__,
+            "model_seen": monitor.model is not None,
+            "layers": describe_model(monitor.model),
+            "validated_layers": monitor.validated_layers,
             "batch_sums": np.array(monitor.batch_sums, dtype=np.float64), "training": training,
             **monitor.facts}

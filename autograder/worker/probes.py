@@ -71,12 +71,13 @@ def _flags(t) -> dict:
 
 
 def _grad_report(t) -> dict:
-    """What a tensor holds in .grad, and whether that grad is a plain tensor."""
+    """What a tensor holds in .grad, and whether that grad is a plain tensor: one that does
+    not require grad (a grad_fn on it is the grad_fn-on-constants convention, charged by
+    Part 1.2's constant_grad_fn check alone)."""
     grad = getattr(t, "grad", None)
     report = {"grad": _data(grad), "grad_type": type(grad).__name__}
     if grad is not None:
-        report["grad_plain"] = (getattr(grad, "grad_fn", None) is None
-                                and not getattr(grad, "requires_grad", False))
+        report["grad_plain"] = not getattr(grad, "requires_grad", False)
     return report
 
 
@@ -89,10 +90,10 @@ def _seed_form() -> str:
     """Whether the student's engine takes gradients as Tensors or as numpy arrays.
 
     First ask the student's own ``Tensor.backward``: on ``a + b`` (Add is given) it calls
-    ``autograd_engine.backward`` with its seed, which a spy records. If the spy sees no call
-    (Tensor.backward holds its own reference to the engine function), try both forms on a
-    fresh ``a + b`` and keep the one that gives a + b's gradient. Numpy arrays are the
-    default when neither tells.
+    ``autograd_engine.backward`` with its seed, which a spy records, however it passes it.
+    If the spy sees no call (Tensor.backward holds its own reference to the engine
+    function), try both forms on a fresh ``(a + b).T`` and keep the one that gives its
+    gradient. Numpy arrays are the default when neither tells.
     """
     if _SEED_FORM:
         return _SEED_FORM[0]
@@ -101,9 +102,12 @@ def _seed_form() -> str:
     engine_backward = autograd_engine.backward
     seen: List[object] = []
 
-    def spy(grad_fn, grad, *args, **kwargs):
-        seen.append(grad)
-        return engine_backward(grad_fn, grad, *args, **kwargs)
+    def spy(*args, **kwargs):
+        """The engine, noting the seed: the first argument, positional or by keyword
+        (``backward(grad_fn=..., grad_of_outputs=...)``), that is an array or a Tensor."""
+        seen.extend(value for value in (*args, *kwargs.values())
+                    if isinstance(value, (np.ndarray, Tensor)))
+        return engine_backward(*args, **kwargs)
 
     form = ""
     # The engine function under every name Tensor.backward can reach it by.
@@ -124,14 +128,17 @@ def _seed_form() -> str:
     if seen:
         form = "tensor" if isinstance(seen[0], Tensor) else "array"
     else:
+        # (a + c).T seeded with s gives a the gradient s.T; Transpose's backward reads its
+        # gradient's data (both given), which a seed of the wrong form does not have.
+        seed = np.arange(1.0, 7.0).reshape(3, 2)
         for candidate in ("array", "tensor"):
-            a = _tensor(np.ones((2, 2)), True)
+            a = _tensor(np.ones((2, 3)), True)
             try:
-                out = a + _tensor(np.ones((2, 2)))
-                engine_backward(out.grad_fn, _seed(np.full((2, 2), 2.0), candidate))
+                out = _transpose(a + _tensor(np.ones((2, 3))))
+                engine_backward(out.grad_fn, _seed(seed, candidate))
             except Exception:   # noqa: BLE001 - this form does not work: try the other
                 continue
-            if np.array_equal(_data(getattr(a, "grad", None)), np.full((2, 2), 2.0)):
+            if np.array_equal(_data(getattr(a, "grad", None)), seed.T):
                 form = candidate
                 break
     _SEED_FORM.append(form or "array")
@@ -250,7 +257,6 @@ def integer_target_cross_entropy(logits: np.ndarray, target: np.ndarray) -> dict
 def graph_structure() -> Dict[str, dict]:
     """How Function.apply links nodes, for the three kinds of parent, using Add (given)."""
     _import_mytorch()
-    from mytorch import autograd_engine as engine
     leaf = _tensor(np.ones((2, 3)), requires_grad=True)
     const = _tensor(np.ones((2, 3)))
     mid = leaf + const
@@ -258,12 +264,13 @@ def graph_structure() -> Dict[str, dict]:
     both_const = const + const
 
     def kind(node):
+        """The node's class by its name: a design may keep AccumulateGrad or BackwardFunction
+        in another module than the engine's."""
         if node is None:
             return "None"
-        if isinstance(node, engine.AccumulateGrad):
-            return "AccumulateGrad"
-        if isinstance(node, engine.BackwardFunction):
-            return "BackwardFunction"
+        for name in ("AccumulateGrad", "BackwardFunction"):
+            if any(cls.__name__ == name for cls in type(node).__mro__):
+                return name
         return type(node).__name__
 
     def describe(t):
@@ -357,10 +364,11 @@ def sequential(weights: List[np.ndarray], biases: List[np.ndarray], x: np.ndarra
 
 
 def batchnorm(gamma: np.ndarray, beta: np.ndarray, batches: List[np.ndarray],
-              upstreams: List[np.ndarray], eval_x: np.ndarray, eps: float,
+              upstreams: List[np.ndarray], eval_x: Optional[np.ndarray], eps: float,
               momentum: float, backward: bool = True) -> dict:
-    """Train on several batches (forward, and backward unless ``backward`` is False), then
-    evaluate one batch."""
+    """Train on several batches (forward, and backward unless ``backward`` is False), then,
+    when ``eval_x`` is given, evaluate it (a separate call from the training check's, so that
+    an eval-mode crash costs the eval check only)."""
     _import_mytorch()
     from mytorch.nn.batchnorm import BatchNorm1d
     bn = BatchNorm1d(gamma.shape[0], eps=eps, momentum=momentum)
@@ -379,6 +387,8 @@ def batchnorm(gamma: np.ndarray, beta: np.ndarray, batches: List[np.ndarray],
             step.update(x=_grad_report(tx), gamma=_grad_report(bn.gamma),
                         beta=_grad_report(bn.beta))
         steps.append(step)
+    if eval_x is None:
+        return {"train": steps}
     bn.eval()
     out = bn(_tensor(eval_x))
     return {"train": steps, "eval": {"out": _data(out), "running_mean": _data(bn.running_mean),
@@ -428,11 +438,13 @@ def conv2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, stride: int, pad
            upstream: Optional[np.ndarray] = None, x_requires_grad: bool = True,
            backward: bool = True) -> dict:
     """A Conv2d layer with the given weights: forward, then (unless ``backward`` is False)
-    backward seeded with ``upstream``."""
+    backward seeded with ``upstream``. ``padding`` is passed only when there is some, so that
+    a Conv2d without the argument is graded on every case without padding."""
     _import_mytorch()
     from mytorch.nn.conv import Conv2d
     out_channels, in_channels, kernel_size, _ = weight.shape
-    layer = Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=padding)
+    layer = Conv2d(in_channels, out_channels, kernel_size, stride=stride,
+                   **({"padding": padding} if padding else {}))
     return _layer_with_weights(layer, weight, bias, x, upstream, x_requires_grad, backward)
 
 
