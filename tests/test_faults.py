@@ -229,3 +229,17 @@ def test_two_batches_at_once_give_the_hanging_sgd_hand_in_the_same_score(tmp_pat
         rows = list(pool.map(batch, ["first", "second"]))
     expected = {"hanging_sgd": (corpus.HANGING_SGD_TOTAL, "ok"), "correct": (RUBRIC.total, "ok")}
     assert rows == [expected, expected]
+
+
+def test_a_grader_module_that_fails_to_import_is_the_graders_fault_not_the_students():
+    """A worker module missing a name (a grader bug) was once shown as "Your code could not be
+    imported"; only an import of the student's package is the student's to fix."""
+    from autograder.grader.student_errors import from_reply
+    from autograder.grader.student_exit import GraderFault
+    ours = from_reply({"type": "ImportError", "message": "cannot import name 'X'",
+                       "location": None, "module": "autograder.worker.mnist_harness"}, {})
+    assert isinstance(ours, GraderFault) and "not of your code" in str(ours)
+    theirs = from_reply({"type": "ImportError", "message": "cannot import name 'Linear'",
+                         "location": None, "module": "mytorch.nn.linear"}, {})
+    assert not isinstance(theirs, GraderFault)
+    assert str(theirs).startswith("Your code could not be imported")

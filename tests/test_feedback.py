@@ -393,3 +393,17 @@ def test_needs_are_told_from_public_failures_only():
         "This check runs through 1.2 [backward], which fails too: fix that first, then grade "
         "this again.",
         "Tensor.backward() on ...: gradient of a"]
+
+
+def test_a_convention_check_is_never_named_as_a_prerequisite():
+    """Part 3 needs the whole of Part 1.2, but not its constant_grad_fn convention."""
+    from autograder.grader.rubric import Rubric
+    from autograder.grader.scoring import TestOutcome, score_checks
+    rubric = Rubric()
+    convention = TestOutcome("test_1_2.py::test_c", "1.2", "constant_grad_fn", passed=False)
+    graph = TestOutcome("test_1_2.py::test_g", "1.2", "graph", passed=False)
+    training = TestOutcome("test_3_mnist.py::test_h", "3", "history", passed=False)
+    score_checks([rubric.by_number["1.2"], rubric.by_number["3"]], [convention, training])
+    assert training.failing_needs == []
+    score_checks([rubric.by_number["1.2"], rubric.by_number["3"]], [convention, graph, training])
+    assert training.failing_needs == ["1.2 [graph]"]

@@ -68,8 +68,10 @@ def test_catalogue_entry_is_graded_as_expected(entry, catalogue_outcomes):
         return
     assert outcome.caught, (f"autograder gap: '{entry.description}' keeps "
                             f"{outcome.score:g}/{outcome.max_score:g} in part {entry.part}")
-    assert outcome.failed_checks and all(c.startswith(f"{entry.part} [")
-                                         for c in outcome.failed_checks)
+    assert outcome.owning_first or entry.first_elsewhere, (
+        f"'{entry.description}' loses points in {outcome.first_lost}, before its own part "
+        f"{entry.part} in the work order: {outcome.failed_checks}")
+    assert outcome.failed_checks[0].startswith(f"{entry.part} [")
     assert outcome.first_message, "a failed check must tell the student something"
 
 
@@ -95,6 +97,6 @@ def test_a_sample_of_the_catalogue_is_graded_right():
     sample += [v for v in VARIANTS if v.id == "engine-recursive-topological-sort"]
     assert len(sample) == 2, "the sampled entries were renamed: pick two others"
     caught, kept = grading.run(sample)
-    assert caught.caught and "1.1 [div]" in caught.failed_checks, caught.stdout
+    assert caught.owning_first and "1.1 [div]" in caught.failed_checks, caught.stdout
     assert all(check.startswith("1.1 [") for check in caught.failed_checks), caught.stdout
     assert kept.full_marks, kept.stdout

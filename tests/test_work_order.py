@@ -9,9 +9,7 @@ Sub, Mul, Div, Sum and Exp depends on more parts than a fused one.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import List
 
 import pytest
 
@@ -22,19 +20,9 @@ from kit.release import handout
 from conftest import grade
 
 RUBRIC = Rubric()
-# "1. Part 1.2 — the autograd engine ..." under the heading "## Work in this order".
-STEP = re.compile(r"^\d+\. Part (\d+(?:\.\d+)?)\b")
 GRAPH_VARIANTS = ("linear-through-matmul", "bn-through-the-graph", "bn-eval-through-the-graph",
                   "ce-through-the-graph")
-
-
-def work_order(text: str) -> List[str]:
-    """The part numbers of the numbered list under the writeup's '## Work in this order'."""
-    section = text.split("## Work in this order", 1)[1].split("\n## ", 1)[0]
-    return [m.group(1) for m in map(STEP.match, section.splitlines()) if m]
-
-
-ORDER = work_order(STUDENT_README.read_text())
+ORDER = catalogue.work_order(STUDENT_README.read_text())
 
 
 def test_the_order_lists_every_part_once():
@@ -43,7 +31,7 @@ def test_the_order_lists_every_part_once():
 
 def test_the_order_is_read_from_the_list():
     text = "## Work in this order\n\n1. Part 2.2 — ReLU.\n2. Part 3 — MNIST.\n\n## Next\n1. Part 4.1"
-    assert work_order(text) == ["2.2", "3"]
+    assert catalogue.work_order(text) == ["2.2", "3"]
 
 
 def _solution(flavour: str, tmp_path: Path) -> Path:

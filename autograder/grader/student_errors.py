@@ -43,6 +43,12 @@ def from_reply(error: dict, function_parts: Dict[str, str]) -> StudentCodeError:
     blamed = error.get("wrong_shape")
     if blamed:
         return _wrong_shape(blamed, function_parts)
+    module = error.get("module") or ""
+    if not location and module.split(".")[0] == "autograder":
+        from autograder.grader.student_exit import grader_fault      # it imports this module
+        return grader_fault(f"The grader could not import its own module {module} ({kind}: "
+                            f"{message}): a problem of the grader's installation, not of "
+                            "your code.")
     if kind == "NotImplementedError":
         text = f"Not implemented yet: NotImplementedError raised{where}."
     elif kind == "ImportError" or kind == "ModuleNotFoundError" or kind == "SyntaxError":

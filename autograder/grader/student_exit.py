@@ -49,11 +49,16 @@ def stopped_error(status: Optional[int], usage: Optional[resource.struct_rusage]
                  "by a limit of the grader (another program, or the machine ran out of "
                  "memory).")
     if fault:
-        fault += " If grading again gives the same, tell the course staff."
-        FAULTS.append(fault)
-        return GraderFault(fault)
+        return grader_fault(fault)
     return StudentCodeError(f"The process running your code stopped unexpectedly ({reason})."
                             + (f"\nLast output of your code:\n{output}" if output else ""))
+
+
+def grader_fault(fault: str) -> GraderFault:
+    """A failure of the grader's own, not of the student's code: recorded in FAULTS."""
+    fault += " If grading again gives the same, tell the course staff."
+    FAULTS.append(fault)
+    return GraderFault(fault)
 
 
 def _hit_cpu_limit(usage: Optional[resource.struct_rusage]) -> bool:

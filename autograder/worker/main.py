@@ -70,8 +70,9 @@ def describe_error(error: BaseException, target: str) -> dict:
         blamed = blame.wrong_shape(error, target)
     except Exception:                   # noqa: BLE001 - a graph too odd to read: plain message
         blamed = None
+    module = getattr(error, "name", None) if isinstance(error, ImportError) else None
     return {"type": type(error).__name__, "message": str(error)[:2000], "location": location,
-            "wrong_shape": blamed}
+            "wrong_shape": blamed, "module": module if isinstance(module, str) else None}
 
 
 def main() -> None:

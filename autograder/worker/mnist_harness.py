@@ -34,6 +34,7 @@ from autograder.worker.training_record import TrainingRecord
 
 TOTAL_BATCHES = 1800          # 3 epochs x 600 batches of 100
 PLOT = Path("hw1") / "validation_accuracy.png"      # relative to the target (the cwd)
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"                # what a written plot starts with
 
 
 def _modes(model: Any) -> List[bool]:

@@ -7,13 +7,14 @@ text, ``new`` text) applied to a scratch copy of solution/, each exactly once
 """
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List
 
 from autograder.common.compat import tomllib
-from kit.paths import MUTANT_CATALOGUE, SOLUTION
+from kit.paths import MUTANT_CATALOGUE, SOLUTION, STUDENT_README
 from kit.textpatch import PatchError, replace_once
 
 
@@ -37,6 +38,9 @@ class Entry:
     patches: List[Patch]
     kind: str                # "mutant" or "variant"
     also: List[str] = field(default_factory=list)   # further parts to grade (variants)
+    # a mutant that rightly loses points first in a part before its own (in the work
+    # order): why (the report lists it as a justified exception)
+    first_elsewhere: str = ""
 
     @property
     def parts(self) -> List[str]:
@@ -51,12 +55,33 @@ def load(kind: str, directory: Path = MUTANT_CATALOGUE) -> List[Entry]:
     for item in raw[kind]:
         patches = [Patch(p["file"], p["old"], p["new"]) for p in item["patch"]]
         entries.append(Entry(item["id"], str(item["part"]), item["description"], patches, kind,
-                             [str(p) for p in item.get("also", [])]))
+                             [str(p) for p in item.get("also", [])],
+                             item.get("first_elsewhere", "")))
     ids = [e.id for e in entries]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise CatalogueError(f"{kind}s.toml: duplicate ids {duplicates}")
     return entries
+
+
+def work_order(text: str) -> List[str]:
+    """The part numbers of the numbered list under the writeup's '## Work in this order'
+    ("1. Part 1.2 — the autograd engine ...")."""
+    section = text.split("## Work in this order", 1)[1].split("\n## ", 1)[0]
+    return [m.group(1) for m in map(WORK_STEP.match, section.splitlines()) if m]
+
+
+WORK_STEP = re.compile(r"^\d+\. Part (\d+(?:\.\d+)?)\b")
+
+
+def parts_before(part: str) -> List[str]:
+    """The parts a student has done before ``part`` (the writeup's work order; every part of
+    it for one outside it, the optional track), Part 3 left out: its MNIST run takes the time
+    of the rest together, and it trains with Parts 1-2's functions, which a mutant of a later
+    part does not change."""
+    order = work_order(STUDENT_README.read_text())
+    before = order[:order.index(part)] if part in order else order
+    return [number for number in before if number != "3"]
 
 
 def apply(entry: Entry, target: Path) -> None:

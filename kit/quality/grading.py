@@ -1,6 +1,10 @@
 """Grading catalogue entries: patch a copy of the solution, run the public grader on the entry's
 part (``grade.sh --target COPY PART``), read its results.json. A mutant is *caught* when its
 part loses points; a variant must keep full marks.
+
+A mutant is graded with the parts a student has done before its own too (the work order,
+catalogue.parts_before): it must lose its points *first* in the part that owns the function
+it changes, so that the student who works in order meets the bug where it is.
 """
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List
 
 from kit.paths import GRADE_SH
-from kit.quality.catalogue import CatalogueError, Entry, apply, copy_solution
+from kit.quality.catalogue import CatalogueError, Entry, apply, copy_solution, parts_before
 
 PARALLEL = 2                 # grading runs at a time (CI has 2 cores)
 GRADE_TIMEOUT = 900          # seconds for one grading run
@@ -37,6 +41,16 @@ class Outcome:
         return not self.error and self.score < self.max_score
 
     @property
+    def owning_first(self) -> bool:
+        """Caught, and no part before its own in the work order lost points."""
+        return self.caught and all(got == most for got, most in self.other_scores.values())
+
+    @property
+    def first_lost(self) -> List[str]:
+        """The parts before its own that lost points."""
+        return [part for part, (got, most) in self.other_scores.items() if got != most]
+
+    @property
     def full_marks(self) -> bool:
         """Full marks on the entry's part and on every part in ``also``."""
         return (not self.error and self.score == self.max_score
@@ -57,7 +71,8 @@ def evaluate(entry: Entry, scratch: Path) -> Outcome:
     target = copy_solution(scratch / "target")
     apply(entry, target)
     results = scratch / "results.json"
-    done = grade(target, entry.parts, results)
+    before = parts_before(entry.part) if entry.kind == "mutant" else []
+    done = grade(target, entry.parts + [p for p in before if p not in entry.parts], results)
     if done.returncode != 0 or not results.is_file():
         return Outcome(entry, 0.0, 0.0, stdout=done.stdout,
                        error=f"grade.sh exited with {done.returncode}: {done.stderr[-2000:]}")
@@ -70,7 +85,7 @@ def evaluate(entry: Entry, scratch: Path) -> Outcome:
     own = totals.pop(entry.part, [0.0, 0.0])
     outcome = Outcome(entry, own[0], own[1], {p: tuple(t) for p, t in totals.items()},
                       stdout=done.stdout)
-    for test in tests:
+    for test in sorted(tests, key=lambda t: str(t["number"]) != entry.part):   # its own first
         if test["status"] != "passed":
             check = test["name"].rsplit(": ", 1)[-1]
             outcome.failed_checks.append(f"{test['number']} [{check}]")

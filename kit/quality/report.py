@@ -20,6 +20,8 @@ def render(mutants: List[Outcome], variants: List[Outcome], seconds: Optional[fl
     """docs/autograder-quality.md: the mutant table, the variant table and the kill rate."""
     caught = sum(o.caught for o in mutants)
     clean = sum(o.full_marks for o in variants)
+    first = sum(o.owning_first for o in mutants)
+    elsewhere = [o for o in mutants if o.caught and not o.owning_first]
     lines = [
         "# Autograder quality: mutants and variants",
         "",
@@ -33,6 +35,22 @@ def render(mutants: List[Outcome], variants: List[Outcome], seconds: Optional[fl
         f"({100.0 * caught / max(len(mutants), 1):.0f}%). "
         f"Variants with full marks: {clean}/{len(variants)}.**",
         "",
+        f"**Owning part first: {first}/{len(mutants)} mutants "
+        f"({100.0 * first / max(len(mutants), 1):.0f}%) lose points first in the part that "
+        "owns the function they change.** Each mutant is graded with the parts that come "
+        "before its own in the writeup's work order too (Part 3's training run left out: it "
+        "uses Parts 1-2's functions only, which no later part's mutant changes); none of "
+        "those may lose points, or the student who works in order would meet the bug in a "
+        "part that is not at fault.",
+        "",
+    ]
+    if elsewhere:
+        lines += ["Exceptions, each justified in the catalogue (`first_elsewhere`):", "",
+                  "| id | its part | loses first in | why |", "|---|---|---|---|"]
+        lines += [f"| `{o.entry.id}` | {o.entry.part} | {', '.join(o.first_lost)} | "
+                  f"{_cell(o.entry.first_elsewhere) or '**not justified**'} |" for o in elsewhere]
+        lines.append("")
+    lines += [
         "## Mutants (each must lose points in its part)",
         "",
         "| # | part | id | the bug | points | caught by | first feedback line |",
@@ -49,13 +67,14 @@ def render(mutants: List[Outcome], variants: List[Outcome], seconds: Optional[fl
             f"**PENALISED** {', '.join(o.failed_checks)} {o.error}".strip()
         lines.append(f"| {k} | {o.entry.part} | `{o.entry.id}` | {_cell(o.entry.description)} | "
                      f"{o.score:g}/{o.max_score:g} | {_cell(verdict)} |")
-    lines += ["", TOLERANCES.strip(), ""]
+    lines += ["", BUG_CLASSES.read_text().strip(), "", TOLERANCES.strip(), ""]
     if seconds is not None:
         lines += [f"Grading the catalogue took {seconds:.0f} s on this machine "
                   f"({PARALLEL} runs at a time).", ""]
     return "\n".join(lines)
 
 
+BUG_CLASSES = Path(__file__).with_name("bug_classes.md")     # per part, written by hand
 TOLERANCES = """
 ## Why the tolerances are what they are
 
@@ -106,10 +125,15 @@ def write_report(parallel: int = PARALLEL, path: Path = QUALITY_REPORT) -> int:
     path.write_text(render(mutants, variants, elapsed))
     missed = [o.entry.id for o in mutants if not o.caught]
     penalised = [o.entry.id for o in variants if not o.full_marks]
+    unjustified = [o.entry.id for o in mutants if o.caught and not o.owning_first
+                   and not o.entry.first_elsewhere]
     caught = len(mutants) - len(missed)
-    print(f"{caught}/{len(mutants)} mutants caught, {len(variants) - len(penalised)}/"
-          f"{len(variants)} variants with full marks ({elapsed:.0f} s); wrote {path}.")
-    for name, ids in (("not caught", missed), ("penalised", penalised)):
+    first = sum(o.owning_first for o in mutants)
+    print(f"{caught}/{len(mutants)} mutants caught, {first}/{len(mutants)} first in their own "
+          f"part, {len(variants) - len(penalised)}/{len(variants)} variants with full marks "
+          f"({elapsed:.0f} s); wrote {path}.")
+    for name, ids in (("not caught", missed), ("penalised", penalised),
+                      ("first in another part, not justified", unjustified)):
         if ids:
             print(f"  {name}: {', '.join(ids)}", file=sys.stderr)
-    return 0 if not missed and not penalised else 1
+    return 0 if not missed and not penalised and not unjustified else 1
