@@ -125,3 +125,11 @@ def pyenv_python(version: str) -> Optional[str]:
                 [real, "-c", "pass"], capture_output=True).returncode == 0:
             return real
     return None
+
+
+@pytest.fixture(scope="session")
+def catalogue_outcomes():
+    """The whole catalogue (tests/mutants/) graded once per session, two grading runs at a
+    time: {entry id: kit.quality.grading.Outcome}."""
+    from kit.quality import catalogue, grading
+    return {o.entry.id: o for o in grading.run(catalogue.load("mutant") + catalogue.load("variant"))}

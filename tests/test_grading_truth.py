@@ -11,10 +11,11 @@ import re
 import pytest
 
 from conftest import grade
+from kit.quality import catalogue
 from kit.textpatch import replace_once
 
 FUNCTIONAL = "mytorch/nn/functional.py"
-ENGINE = "mytorch/autograd_engine.py"
+MUTANTS = {entry.id: entry for entry in catalogue.load("mutant")}
 
 
 def test_conventions_cost_only_their_own_small_checks(solution_copy):
@@ -48,8 +49,7 @@ def test_an_eval_mode_crash_costs_the_eval_check_only(solution_copy):
 
 
 def test_a_relu_that_overwrites_its_input_loses_relu(solution_copy):
-    replace_once(solution_copy / FUNCTIONAL, "return tensor.Tensor(np.maximum(a.data, 0.0))",
-                 "np.maximum(a.data, 0.0, out=a.data)\n        return tensor.Tensor(a.data.copy())")
+    catalogue.apply(MUTANTS["relu-overwrites-its-input"], solution_copy)
     graded = grade("--target", str(solution_copy), "2.2")
     assert graded.lost == {"relu": 9.0}, graded.stdout
     assert "relu must leave its input as it was" in graded.stdout
@@ -57,10 +57,7 @@ def test_a_relu_that_overwrites_its_input_loses_relu(solution_copy):
 
 def test_an_engine_that_routes_gradients_by_position_loses_1_2_and_is_named(solution_copy):
     """Gradients paired with the parents that are not None: the constant's gradient goes to a."""
-    replace_once(solution_copy / ENGINE,
-                 "for parent, g in zip(node.next_functions, node.apply(grad)):",
-                 "for parent, g in zip([p for p in node.next_functions if p is not None],\n"
-                 "                             node.apply(grad)):")
+    catalogue.apply(MUTANTS["engine-routes-gradients-by-position"], solution_copy)
     graded = grade("--target", str(solution_copy), "1.2")
     assert graded.lost == {"autograd": 10.0}, graded.stdout
     assert re.search(r"your engine \(backward, Part 1\.2\) handed it to the wrong input", graded.stdout)

@@ -43,12 +43,6 @@ def test_a_stale_patch_fails_loudly(tmp_path):
         catalogue.apply(stale, catalogue.copy_solution(tmp_path / "target"))
 
 
-@pytest.fixture(scope="session")
-def catalogue_outcomes():
-    """The whole catalogue graded once, two grading runs at a time."""
-    return {o.entry.id: o for o in grading.run(MUTANTS + VARIANTS)}
-
-
 # The whole catalogue: the slow tier. A grading run of the catalogue takes minutes, and the
 # session fixture counts against the first test's timeout, hence the longer limit.
 SLOW = (pytest.mark.slow, pytest.mark.timeout(3600))
