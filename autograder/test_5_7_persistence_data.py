@@ -19,7 +19,7 @@ from autograder.grader.hints import HINTS
 
 pytestmark = pytest.mark.persistence_data
 
-# Model descriptions, built by probes._model in the student process and by torch_model here.
+# Model descriptions, built by probes/persistence.py, _model in the student process and by torch_model here.
 MODELS = {
     "sequential": ["Sequential", [["Linear", 4, 8], ["ReLU"], ["Linear", 8, 3]]],
     "batchnorm": ["Sequential", [["Linear", 5, 6], ["BatchNorm1d", 6], ["ReLU"], ["Linear", 6, 2]]],
@@ -40,7 +40,7 @@ BROKEN = {"batchnorm": {"missing": "layers.3.bias", "unexpected": "layers.4.weig
 
 
 def torch_model(spec) -> torch.nn.Module:
-    """PyTorch's twin of a model description (see probes._model)."""
+    """PyTorch's twin of a model description (see probes/persistence.py, _model)."""
     kind, *args = spec
     if kind == "Sequential":
         twin = torch.nn.Module()

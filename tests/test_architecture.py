@@ -24,7 +24,7 @@ def imported_modules(path: Path) -> Set[str]:
 
 def student_side_files() -> Iterator[Path]:
     for package in ("worker", "common"):
-        yield from sorted((AUTOGRADER_DIR / package).glob("*.py"))
+        yield from sorted((AUTOGRADER_DIR / package).rglob("*.py"))
 
 
 @pytest.mark.parametrize("path", list(student_side_files()), ids=lambda p: p.name)

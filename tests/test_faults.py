@@ -243,3 +243,10 @@ def test_a_grader_module_that_fails_to_import_is_the_graders_fault_not_the_stude
                          "location": None, "module": "mytorch.nn.linear"}, {})
     assert not isinstance(theirs, GraderFault)
     assert str(theirs).startswith("Your code could not be imported")
+    misspelt = from_reply({"type": "NameError", "message": "name '_set' is not defined",
+                           "location": None, "module": None}, {})
+    assert isinstance(misspelt, GraderFault)
+    in_theirs = from_reply({"type": "NameError", "message": "name 'x' is not defined",
+                            "location": {"file": "mytorch/tensor.py", "line": 3,
+                                         "function": "Tensor.f", "code": ""}, "module": None}, {})
+    assert not isinstance(in_theirs, GraderFault)

@@ -14,7 +14,7 @@ numpy, mistakes.adam_trajectory(efficient=True)) at every step, each within comp
 The same holds for AdamW.
 
 A new optimizer is one entry in each of TORCH_OPTIMIZERS, NAMES and MISTAKES, and one in
-the student side's probes._OPTIMIZERS.
+the student side's _OPTIMIZERS in autograder/worker/probes/optimizers.py.
 """
 from __future__ import annotations
 

@@ -44,11 +44,12 @@ def from_reply(error: dict, function_parts: Dict[str, str]) -> StudentCodeError:
     if blamed:
         return _wrong_shape(blamed, function_parts)
     module = error.get("module") or ""
-    if not location and module.split(".")[0] == "autograder":
+    if not location and (module.split(".")[0] == "autograder" or kind == "NameError"):
+        # Raised in the grader's own code, with no frame of the student's: a missing module
+        # of the grader, or a name the grader's code misspells.
         from autograder.grader.student_exit import grader_fault      # it imports this module
-        return grader_fault(f"The grader could not import its own module {module} ({kind}: "
-                            f"{message}): a problem of the grader's installation, not of "
-                            "your code.")
+        return grader_fault(f"The grader's own code failed ({kind}: {message}): a problem of "
+                            "the grader, not of your code.")
     if kind == "NotImplementedError":
         text = f"Not implemented yet: NotImplementedError raised{where}."
     elif kind == "ImportError" or kind == "ModuleNotFoundError" or kind == "SyntaxError":

@@ -105,7 +105,7 @@ def main() -> None:
 
     import numpy as np                  # noqa: F401  (imported before student code can patch)
     from autograder.common import wire
-    from autograder.worker import probes
+    from autograder.worker.probes import REGISTRY
 
     # Started, and nothing of the student's has run yet: a death before this is the grader's.
     replies.write(wire.encode({"ready": True}))
@@ -115,8 +115,8 @@ def main() -> None:
             request = wire.read_message(requests)
         except EOFError:
             return
-        probe = getattr(probes, request.get("probe", ""), None)
-        if probe is None or request["probe"].startswith("_"):
+        probe = REGISTRY.get(request.get("probe", ""))
+        if probe is None:
             reply = {"error": {"type": "GraderError", "location": None,
                                "message": f"unknown probe {request.get('probe')!r}"}}
         else:

@@ -1,6 +1,6 @@
 """Part 3, student side: run the target's ``hw1.mnist.mnist`` on MNIST and watch it train.
 
-Runs inside the worker (see probes.mnist_training). It decides nothing: it reports what the
+Runs inside the worker (probes/training.py). It decides nothing: it reports what the
 student's code returned, the trained model's numbers (so that the grader can measure the
 accuracy itself) and those of the model as ``validate`` last saw it (whatever the student's
 cadence, the last reported accuracy is that model's), and a few facts observed while it
@@ -29,7 +29,8 @@ from typing import Any, List, Optional
 import numpy as np
 
 from autograder.common import mnist_data
-from autograder.worker import notebook, probes
+from autograder.worker import notebook
+from autograder.worker.probes.adapters import use_default_dtype
 from autograder.worker.training_record import TrainingRecord
 
 TOTAL_BATCHES = 1800          # 3 epochs x 600 batches of 100
@@ -230,7 +231,7 @@ def run(seed: int, columns: int, interactive: bool = True, sampled: tuple = ()) 
     ``sampled``: the optimizer steps whose batches and gradients the report includes."""
     train_x, train_y, val_x, val_y = mnist_data.load_mnist()       # float32 images
     module = notebook.load_mnist_module()         # hw1/mnist.py, or the notebook's cells
-    probes.use_default_dtype(np.float32)          # float32 end to end, as a student trains
+    use_default_dtype(np.float32)          # float32 end to end, as a student trains
     np.random.seed(seed)
     with TrainingMonitor(module, columns, interactive, tuple(sampled)) as monitor:
         returned = module.mnist(train_x, train_y, val_x, val_y)

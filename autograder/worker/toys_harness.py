@@ -1,6 +1,6 @@
 """Part 5.8, student side: run the target's ``hw1.toys.xor`` or ``hw1.toys.moons`` and report.
 
-Runs inside the worker (see probes.toy_task). It decides nothing: it reports the returned
+Runs inside the worker (probes/training.py). It decides nothing: it reports the returned
 model's layers as plain arrays with the dtypes they had (so that the grader can check every
 shape and dtype, rebuild the model and measure its accuracy itself), the training losses seen
 by ``CrossEntropyLoss.forward`` while the task ran, and whether the plot was written.
