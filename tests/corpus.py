@@ -372,7 +372,7 @@ def build(directory: Path, work: Path, escape_to: Path) -> Dict[str, Expected]:
     with tarfile.open(directory / "no_mytorch.tar", "w") as tar:
         _add_bytes(tar, "hw1/mnist.py")
         _add_bytes(tar, "my_torch/tensor.py")
-    expected["no_mytorch"] = bad("no mytorch/ directory")
+    expected["no_mytorch"] = bad("no mytorch/ folder in the archive")
     _special(directory / "non_utf8_name.tar", escape_to, lambda tar: _add_bytes(
         tar, b"mytorch/caf\xe9.py".decode("utf-8", "surrogateescape")))
     expected["non_utf8_name"] = bad("not valid UTF-8")
