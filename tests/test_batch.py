@@ -268,7 +268,9 @@ def test_hidden_tests_count_and_do_not_leak(tmp_path):
     hidden = batch(str(submissions), "--out", str(tmp_path / "hidden"), "--parts", "2.2", "--hidden")
     assert public.returncode == hidden.returncode == 0
     assert read_csv(tmp_path / "public" / "grades.csv")["rank4"]["total"] == "10"
-    assert read_csv(tmp_path / "hidden" / "grades.csv")["rank4"]["total"] == "0"
+    # the hidden 4-d failure costs the relu check; ReLU's own derivative at 0 keeps its point
+    assert read_csv(tmp_path / "hidden" / "grades.csv")["rank4"]["total"] == \
+        f'{corpus.RUBRIC.by_number["2.2"].checks["at_zero"]:g}'
     feedback = (tmp_path / "hidden" / "feedback" / "rank4.txt").read_text()
     assert "a hidden test failed" in feedback
     assert "(2, 2, 2, 3)" not in feedback and "Expected" not in feedback

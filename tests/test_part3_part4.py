@@ -12,6 +12,7 @@ import pytest
 
 from autograder.common import mnist_data, mnist_network
 from autograder.grader.hints import HINTS
+from autograder.grader.rubric import Rubric
 from conftest import Bug, check_bug, grade
 from kit.paths import SOLUTION
 
@@ -154,24 +155,28 @@ def test_part_4_selector_grades_adam_and_conv2d(solution_copy):
     assert graded.scores == {"adam": 10.0, "conv2d": 15.0}
 
 
+CONV = Rubric().by_number["4.2"].checks
 PART4_BUGS = [
     Bug("adam-without-bias-correction",
         [(ADAM, "m_hat = m / correction1", "m_hat = m"), (ADAM, "v_hat = v / correction2", "v_hat = v")],
         ("4", "2.6"), {"adam": 10.0}, ("FAIL 4.1 Adam [adam]", "bias-correct")),
     # A true convolution instead of the cross-correlation; backward is graded separately (it
-    # still matches the unflipped forward here), so only the forward check's points go.
+    # still matches the unflipped forward here), so the forward checks' points go (without
+    # padding, and with it: the padding check runs forward too).
     Bug("conv2d-flipped-kernel",
         [(FUNCTIONAL, "out = weight.data.reshape(o, -1) @ cols",
           "out = weight.data[:, :, ::-1, ::-1].reshape(o, -1) @ cols")],
-        ("4",), {"conv2d": 5.0}, ("FAIL 4.2 Conv2d and Flatten [forward]", HINTS["conv2d_flipped"])),
+        ("4",), {"conv2d": CONV["forward"] + CONV["padding"]},
+        ("FAIL 4.2 Conv2d and Flatten [forward]", HINTS["conv2d_flipped"])),
     Bug("conv2d-col2im-overwrites",
         [(FUNCTIONAL, "q:q + stride * wo:stride] += cols6", "q:q + stride * wo:stride] = cols6")],
-        ("4.2",), {"conv2d": 8.0}, ("gradient of x", HINTS["conv2d_input_grad"])),
+        ("4.2",), {"conv2d": CONV["backward"] + CONV["padding"]},
+        ("gradient of x", HINTS["conv2d_input_grad"])),
     Bug("conv2d-gradients-averaged",
         [(FUNCTIONAL, "(g @ ctx.cols.transpose(0, 2, 1)).sum(axis=0)",
           "(g @ ctx.cols.transpose(0, 2, 1)).mean(axis=0)"),
          (FUNCTIONAL, "grad_bias = g.sum(axis=(0, 2))", "grad_bias = g.mean(axis=(0, 2))")],
-        ("4.2", "-v"), {"conv2d": 8.0},
+        ("4.2", "-v"), {"conv2d": CONV["backward"] + CONV["padding"]},
         (HINTS["conv2d_weight_grad_mean"], HINTS["conv2d_bias_grad_mean"])),
 ]
 

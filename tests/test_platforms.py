@@ -157,7 +157,7 @@ def test_gradescope_shows_nothing_of_a_hidden_test(bundles, tmp_path):
     relu = next(t for t in data["tests"] if t["name"] == "2.2 ReLU: relu")
     assert relu["status"] == "failed" and relu["output"] == visibility.HIDDEN_FAILURE
     assert relu["visibility"] == RUBRIC.platforms["hidden_visibility"]
-    assert data["score"] == RUBRIC.total - RUBRIC.by_number["2.2"].points
+    assert data["score"] == RUBRIC.total - RUBRIC.by_number["2.2"].checks["relu"]
     for text in (student_visible(data), log[0]):      # Gradescope's (hidden) log too
         for secret in ("2, 2, 2, 3", "saw ", "INPUT", "test_relu_hidden", "relu_of_sum",
                        "hidden/"):
