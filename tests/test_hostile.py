@@ -129,8 +129,9 @@ def test_gradescope_results_are_the_graders_whatever_student_code_writes_or_kill
     assert "FORGED" not in data.get("output", "")
     failed = sorted(t["name"] for t in data["tests"] if t["status"] == "failed")
     # An identity ReLU: wrong in 2.2, in 2.1's Sequential (a ReLU inside) and in Part 3's training.
-    assert failed == ["2.1 Linear and Sequential: sequential", "2.2 ReLU: relu",
-                      "3 MNIST training: accuracy", "3 MNIST training: history"], failed
+    assert failed == ["2.1 Linear and Sequential: sequential", "2.2 ReLU: at_zero",
+                      "2.2 ReLU: relu", "3 MNIST training: accuracy",
+                      "3 MNIST training: history"], failed
     lost = (corpus.RUBRIC.by_number["2.1"].checks["sequential"] + corpus.HW1["2.2"]
             + corpus.RUBRIC.by_number["3"].points)
     assert data["score"] == corpus.RUBRIC.total - lost

@@ -43,7 +43,7 @@ MNIST_BUGS = [
     # The model itself is fine: the accuracy check keeps its points.
     Bug("inflated-accuracies",
         [(MNIST, TRAIN_CALL, TRAIN_CALL + "    accuracies = [min(1.0, a + 0.03) for a in accuracies]\n")],
-        ("3",), {"mnist": 3.0}, ("does not match the trained model",)),
+        ("3",), {"mnist": 3.0}, ("does not match the model it validated",)),
     Bug("validation-in-train-mode", [(MNIST, "    model.eval()\n", "")],
         ("3",), {"mnist": 3.0}, ("FAIL 3 MNIST training [history]", "validate() must call model.eval()")),
     # A last-layer "bias" holding the validation labels, which the grader's rebuild of the

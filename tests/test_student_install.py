@@ -63,9 +63,9 @@ def test_mnist_by_hand_runs_in_an_unpacked_bundle(tmp_path):
         shutil.copytree(SOLUTION / directory, unpacked / directory, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__"))
     mnist = unpacked / "hw1/mnist.py"
-    mnist.write_text(mnist.read_text() + "\n\nimport os\nPath(__file__).with_name('threads.txt')"
-                     ".write_text(os.environ.get('OPENBLAS_NUM_THREADS', 'unset'))\n"
-                     "from pathlib import Path\n")
+    mnist.write_text(mnist.read_text() + "\n\nimport os\nfrom pathlib import Path\n"
+                     "Path(__file__).with_name('threads.txt')"
+                     ".write_text(os.environ.get('OPENBLAS_NUM_THREADS', 'unset'))\n")
     env = {k: v for k, v in __import__("os").environ.items()
            if not k.startswith(("PYTHON", "PYTEST", "OPENBLAS", "OMP", "MKL"))}
     done = subprocess.run(["./grade.sh", "m"], cwd=unpacked, capture_output=True, text=True,
