@@ -72,16 +72,6 @@ def _wrong_shape(blamed: dict, function_parts: Dict[str, str]) -> StudentCodeErr
     place = f"{blamed['file']}:{blamed['line']}" if blamed.get("file") else ""
     where = ", ".join(item for item in (place, f"Part {part}" if part else "") if item)
     got, expected = tuple(blamed["grad_shape"]), tuple(blamed["input_shape"])
-    engine = ENGINE_FUNCTION
-    if not part and engine in function_parts and not blamed.get("routed"):
-        # A Function given complete in the handout returns the right shapes: the engine
-        # handed its gradient to another input.
-        text = (f"A gradient of shape {got} reached an input of shape {expected} from "
-                f"{function}, which the handout gives complete: your engine ({engine}, Part "
-                f"{function_parts[engine]}) handed it to the wrong input.\n"
-                f"hint: {HINTS['route_by_parent']}")
-        return StudentCodeError(text, kind="ValueError", function=engine,
-                                part=function_parts[engine], where="")
     if blamed.get("routed"):
         given, mine = blamed["routed"]
         node = blamed["node"]
@@ -90,6 +80,16 @@ def _wrong_shape(blamed: dict, function_parts: Dict[str, str]) -> StudentCodeErr
                 f"an input of shape {expected}).\nhint: {HINTS['route_by_parent']}")
         return StudentCodeError(text, kind="ValueError", function=function, part=part,
                                 where=place)
+    if not part and ENGINE_FUNCTION in function_parts:
+        # A Function given complete in the handout returns the right shapes: the engine
+        # handed its gradient to another input.
+        engine_part = function_parts[ENGINE_FUNCTION]
+        text = (f"A gradient of shape {got} reached an input of shape {expected} from "
+                f"{function}, which the handout gives complete: your engine "
+                f"({ENGINE_FUNCTION}, Part {engine_part}) handed it to the wrong input.\n"
+                f"hint: {HINTS['route_by_parent']}")
+        return StudentCodeError(text, kind="ValueError", function=ENGINE_FUNCTION,
+                                part=engine_part, where="")
     text = (f"{function}{f' ({where})' if where else ''} returned a gradient of shape "
             f"{got} for an input of shape {expected}: backward returns, for each input, a "
             f"gradient of that input's shape.\nhint: {shape_mismatch(got, expected)}")

@@ -58,15 +58,17 @@ def _routed_from(values, grad, node, accumulate) -> Optional[dict]:
     return None
 
 
+def _students_file(filename: str, target: str) -> str:
+    """``filename`` relative to the target when it is one of the student's files, else ""."""
+    path, target = os.path.realpath(filename), os.path.realpath(target)
+    return os.path.relpath(path, target) if path.startswith(target + os.sep) else ""
+
+
 def _engine_of(frame, target: str) -> dict:
     """The engine function running in ``frame``: its name, and its file:line when the student's."""
-    code = frame.f_code
-    path = os.path.realpath(code.co_filename)
-    target = os.path.realpath(target)
-    inside = path.startswith(target + os.sep)
-    return {"function": qualified_name(frame),
-            "file": os.path.relpath(path, target) if inside else "",
-            "line": code.co_firstlineno if inside else 0}
+    file = _students_file(frame.f_code.co_filename, target)
+    return {"function": qualified_name(frame), "file": file,
+            "line": frame.f_code.co_firstlineno if file else 0}
 
 
 def _frames(tb: Optional[TracebackType]) -> list:
@@ -114,12 +116,9 @@ def _backward_of(node, target: str) -> dict:
     if code is None:                    # no backward, or not a plain function: name it only
         return {"function": f"{getattr(node, 'function_name', type(node).__name__)}.backward",
                 "file": "", "line": 0}
-    path = os.path.realpath(code.co_filename)
-    target = os.path.realpath(target)
-    inside = path.startswith(target + os.sep)
-    return {"function": backward.__qualname__,
-            "file": os.path.relpath(path, target) if inside else "",
-            "line": _def_line(backward) if inside else 0}
+    file = _students_file(code.co_filename, target)
+    return {"function": backward.__qualname__, "file": file,
+            "line": _def_line(backward) if file else 0}
 
 
 def _def_line(function) -> int:

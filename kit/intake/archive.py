@@ -147,16 +147,17 @@ def _tar_entry(member: tarfile.TarInfo) -> Entry:
     return Entry(member.name, kind, member.size, member.linkname, member)
 
 
-def _zip_entry(info: zipfile.ZipInfo) -> Entry:
-    mode = info.external_attr >> 16
+def _special_kind(mode: int) -> Optional[str]:
+    """"symlink", "device" or "special" for a mode that is none of those a hand-in holds."""
     if stat.S_ISLNK(mode):
-        kind = "symlink"
-    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode):
-        kind = "device"
-    elif stat.S_ISSOCK(mode):
-        kind = "special"
-    else:
-        kind = "dir" if info.is_dir() else "file"
+        return "symlink"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode):
+        return "device"
+    return "special" if stat.S_ISSOCK(mode) else None
+
+
+def _zip_entry(info: zipfile.ZipInfo) -> Entry:
+    kind = _special_kind(info.external_attr >> 16) or ("dir" if info.is_dir() else "file")
     # Zips made on Windows may separate folders with backslashes.
     return Entry(info.filename.replace("\\", "/"), kind, info.file_size, "(a zip link)", info)
 
@@ -259,13 +260,12 @@ class _Folder:
             parts = _parts(name)
             if len(parts) == 2 and not set(parts) & set(KEPT_DIRECTORIES):
                 continue                # inside another top-level folder: only finds a wrapper
-            mode = item.stat(follow_symlinks=False).st_mode
-            kind = ("symlink" if stat.S_ISLNK(mode) else "dir" if stat.S_ISDIR(mode) else
-                    "file" if stat.S_ISREG(mode) else
-                    "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode)
-                    else "special")
+            status = item.stat(follow_symlinks=False)
+            kind = _special_kind(status.st_mode) or ("dir" if stat.S_ISDIR(status.st_mode) else
+                                                     "file" if stat.S_ISREG(status.st_mode) else
+                                                     "special")
             link = os.readlink(item.path) if kind == "symlink" else ""
-            yield Entry(name, kind, item.stat(follow_symlinks=False).st_size, link, name)
+            yield Entry(name, kind, status.st_size, link, name)
             if kind == "dir" and not SKIPPED_NAMES & set(parts) and \
                     (len(parts) < 2 or set(parts[:2]) & set(KEPT_DIRECTORIES)):
                 yield from self.entries(name)
@@ -376,7 +376,9 @@ def _child(limits: Limits, archive: Path, destination: Path) -> int:
 def _extract_here(archive: Path, destination: Path, limits: Limits) -> Extracted:
     """``extract``'s work, in this process."""
     archive = Path(archive)
-    if archive.is_dir():
+    folder = archive.is_dir()
+    what = "hand-in" if folder else "archive"
+    if folder:
         inner = _archive_in_folder(archive)
         if inner is not None:
             return _extract_here(inner, destination, limits)
@@ -384,7 +386,7 @@ def _extract_here(archive: Path, destination: Path, limits: Limits) -> Extracted
         raise BadArchive(f"{archive.name} is not a file")
     elif archive.stat().st_size == 0:
         raise BadArchive("the archive is empty (0 bytes)")
-    with (_Folder(archive) if archive.is_dir() else _Reader(archive)) as reader:
+    with (_Folder(archive) if folder else _Reader(archive)) as reader:
         entries, total, problems = [], 0, []
         try:
             for entry in reader.entries():
@@ -405,12 +407,10 @@ def _extract_here(archive: Path, destination: Path, limits: Limits) -> Extracted
         except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
             raise BadArchive(f"the archive is damaged ({str(error)[:200]})") from None
         if problems:
-            raise BadArchive(f"unsafe {'hand-in' if archive.is_dir() else 'archive'}, nothing "
-                             "was extracted: " + "; ".join(problems[:5])
+            raise BadArchive(f"unsafe {what}, nothing was extracted: " + "; ".join(problems[:5])
                              + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
         if not entries:
-            raise BadArchive("the hand-in is empty" if archive.is_dir() else
-                             "the archive contains no files")
+            raise BadArchive("the hand-in is empty" if folder else "the archive contains no files")
 
         wrapper = _wrapper(entries)
         result, chosen, skipped = Extracted(), [], []
@@ -437,8 +437,8 @@ def _extract_here(archive: Path, destination: Path, limits: Limits) -> Extracted
     if not (Path(destination) / "mytorch").is_dir():
         tops = sorted({_parts(e.name)[0] for e in entries if _parts(e.name)})
         found = ", ".join(shown(top) for top in tops[:8]) + (" ..." if len(tops) > 8 else "")
-        raise BadArchive(f"no mytorch/ folder in the {'hand-in' if archive.is_dir() else 'archive'}"
-                         f" (it holds {found}); hand in the handin.tar made by "
+        raise BadArchive(f"no mytorch/ folder in the {what} (it holds {found}); hand in the "
+                         "handin.tar made by "
                          "./create_tarball.sh, or your project folder with mytorch/ and hw1/")
     return result
 

@@ -52,7 +52,7 @@ from typing import List, Optional, Tuple
 from autograder.common.paths import WORKER_FILES
 from autograder.grader import process_limits
 from autograder.grader.report import autolab_line, gradescope_results
-from autograder.grader.rubric import Rubric
+from autograder.grader.rubric import Part, Rubric
 from autograder.grader.scoring import CheckResult, score_checks
 from kit.intake import archive
 from kit.isolation import uids
@@ -78,12 +78,9 @@ def prepare_target(submission: Path, work: Path) -> Tuple[bool, str]:
     return True, "\n".join(extracted.notes)
 
 
-def zero_results(reason: str) -> List[CheckResult]:
-    """Every counted check at 0, for ``reason``: a hand-in that could not be graded."""
-    parts = Rubric().parts
+def zero_results(parts: List[Part], reason: str) -> List[CheckResult]:
+    """Every check of ``parts`` at 0, for ``reason``: a hand-in that could not be graded."""
     return score_checks(parts, [], {p.number: reason for p in parts})
-
-
 
 def worker_runtime(directory: Path) -> Path:
     """Copy WORKER_FILES (all of it visible to the student's code: it runs in that process;
@@ -169,7 +166,8 @@ def gradescope() -> int:
                                   + done.stderr[-2000:]}
         else:
             print(note)
-            data = gradescope_results(Rubric().parts, zero_results(NOT_READ),
+            parts = Rubric().parts
+            data = gradescope_results(parts, zero_results(parts, NOT_READ),
                                       time.monotonic() - STARTED)
             data["output"] = ""
     if note:
@@ -190,7 +188,8 @@ def autolab(handin: Path) -> int:
         if note:
             print(note)
         if not graded:
-            print(autolab_line(Rubric().parts, zero_results(NOT_READ)))
+            parts = Rubric().parts
+            print(autolab_line(parts, zero_results(parts, NOT_READ)))
             return 0
         done = run_grader(target, [])
     sys.stdout.write(done.stdout)
@@ -199,7 +198,8 @@ def autolab(handin: Path) -> int:
     lines = done.stdout.strip().splitlines()
     if not lines or not lines[-1].startswith('{"scores"'):
         # Autolab needs a scores line, even now
-        print(autolab_line(Rubric().parts, zero_results("the grader failed")))
+        parts = Rubric().parts
+        print(autolab_line(parts, zero_results(parts, "the grader failed")))
     return 0
 
 
